@@ -1,0 +1,48 @@
+"""plan-kg's exceptions. The library raises them; only the CLI turns one into `Error: ...` and an exit code."""
+
+from __future__ import annotations
+
+
+class KgError(Exception):
+    """Root of every error plan-kg raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(KgError):
+    """The input or the options are not valid; nothing was done."""
+
+    exit_code = 2
+
+
+class ParseError(UsageError):
+    """A line of the plan text could not be placed in the model."""
+
+    def __init__(self, source: str, line: int, message: str) -> None:
+        self.source, self.line, self.message = source, line, message
+        super().__init__(f"{source}:{line}: {message}")
+
+
+class ValidationError(UsageError):
+    """The seed overlays are inconsistent; every problem is listed as file:line: message."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        head = f"{len(problems)} problem(s) in the seed data"
+        super().__init__(head + ":\n" + "\n".join(problems))
+
+
+class NotFoundError(UsageError):
+    """A named entity does not exist, or a name matches several; the message lists candidates."""
+
+
+class QueryError(UsageError):
+    """A named query is unknown, badly declared, or was given the wrong parameters."""
+
+
+class ReadOnlyError(UsageError):
+    """User-supplied Cypher tried to write; it was refused and nothing changed."""
+
+
+class StoreError(KgError):
+    """The graph store could not be reached, opened or written."""

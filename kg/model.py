@@ -1,0 +1,213 @@
+"""The plan's vocabulary: entities, relations and provenance, used by everything below.
+
+A plan graph is a list of `Node`s and `Edge`s. Every node kind and edge kind is declared once here, with its
+typed properties; the stores derive their schemas from these declarations and the JSON export writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ProvenanceKind = Literal["seed", "curated"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fact comes from: the plan's own words (`seed`) or a curator's judgement (`curated`)."""
+
+    kind: ProvenanceKind
+    quote: str | None = None  # seed: the verbatim source text
+    start: int | None = None  # seed: character offsets of `quote` in the source, end exclusive
+    end: int | None = None
+    rationale: str | None = None  # curated: one line on why
+    source: str | None = None  # the file the fact was read from, with a line for overlays
+
+    @staticmethod
+    def seed(quote: str, start: int, source: str) -> Provenance:
+        return Provenance("seed", quote=quote, start=start, end=start + len(quote), source=source)
+
+    @staticmethod
+    def curated(rationale: str, source: str) -> Provenance:
+        return Provenance("curated", rationale=rationale, source=source)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind}
+        for key in ("quote", "start", "end", "rationale", "source"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+# Property types understood by every store: STRING, INT64, DOUBLE, BOOL, STRING[].
+PropType = Literal["STRING", "INT64", "DOUBLE", "BOOL", "STRING[]"]
+
+# Properties every node has, besides its kind-specific ones.
+COMMON_NODE_PROPS: dict[str, PropType] = {
+    "id": "STRING",
+    "plan": "STRING",
+    "name": "STRING",
+    "name_en": "STRING",
+    "text": "STRING",
+}
+PROVENANCE_PROPS: dict[str, PropType] = {
+    "provenance": "STRING",
+    "quote": "STRING",
+    "start": "INT64",
+    "end": "INT64",
+    "rationale": "STRING",
+    "source": "STRING",
+}
+
+NODE_KINDS: dict[str, dict[str, PropType]] = {
+    "Plan": {"title": "STRING", "start_year": "INT64", "end_year": "INT64", "guiding_ideology": "STRING"},
+    "Principle": {"number": "INT64"},
+    "OverallGoal": {},
+    "Target": {"number": "INT64"},
+    "Indicator": {
+        "metric": "STRING",
+        "indicator_kind": "STRING",  # level | annual_growth | share | cumulative | reduction | relative | qualitative
+        "value": "DOUBLE",  # as written (1 for 1万亿元, 15 for 15%)
+        "unit": "STRING",  # as written (万亿元, %, 亿美元)
+        "normalized_value": "DOUBLE",  # magnitudes resolved (1e12 for 1万亿元)
+        "normalized_unit": "STRING",  # CNY | USD | percent | ...
+        "comparator": "STRING",  # at_least | above | reach | strive | stable | below | in_step | lead
+        "comparator_zh": "STRING",
+        "baseline_year": "INT64",
+        "target_year": "INT64",
+        "reference": "STRING",  # relative indicators: what it is compared with
+    },
+    "Area": {"number": "INT64", "focus": "STRING", "plus_one": "BOOL", "description": "STRING"},
+    "Task": {"number": "INT64"},
+    "Measure": {"number": "INT64"},
+    "Department": {"department_kind": "STRING", "aliases": "STRING[]"},
+}
+
+DEPARTMENT_KINDS = (
+    "party_committee_organ",
+    "government_department",
+    "peoples_congress",
+    "cppcc",
+    "mass_organisation",
+    "district_or_county",
+    "body",
+    "supervision",
+    "judicial_organ",
+)
+
+EDGE_KINDS: dict[str, tuple[list[tuple[str, str]], dict[str, PropType]]] = {
+    # kind: ([(from kind, to kind), ...], properties)
+    "HAS_PRINCIPLE": ([("Plan", "Principle")], {}),
+    "HAS_GOAL": ([("Plan", "OverallGoal")], {}),
+    "HAS_TARGET": ([("OverallGoal", "Target")], {}),
+    "HAS_AREA": ([("Plan", "Area")], {}),
+    "HAS_MEASURE": ([("Plan", "Measure")], {}),
+    "GUIDES": ([("Principle", "Target")], {}),
+    "MEASURED_BY": ([("Target", "Indicator")], {}),
+    "ADVANCES": ([("Area", "Target")], {}),
+    "HAS_TASK": ([("Area", "Task")], {}),
+    "LEADS": ([("Department", "Task")], {}),
+    "SUPPORTS": ([("Department", "Task")], {}),
+    "DEPENDS_ON": ([("Task", "Task")], {"dependency_kind": "STRING", "reason": "STRING"}),
+    "CONTRIBUTES_TO": ([("Task", "Indicator")], {}),
+    # Safeguard-section facts: who is set up, where its office sits, who reviews how often, who plays what role.
+    "ESTABLISHES": ([("Measure", "Department")], {}),
+    "OFFICE_IN": ([("Department", "Department")], {}),
+    "REVIEWS": ([("Department", "Plan")], {"cadence": "STRING", "activity": "STRING"}),
+    "SCHEDULES": ([("Measure", "Plan")], {"cadence": "STRING", "activity": "STRING"}),
+    "ASSIGNS_ROLE": ([("Measure", "Department")], {"role": "STRING"}),
+}
+
+CADENCES = ("monthly", "quarterly", "half_yearly", "yearly")
+DEPENDENCY_KINDS = ("enables", "input", "capacity", "policy", "market")
+
+# The order of kinds from principle down to department and indicator: the levels of a hierarchical view.
+KIND_LEVEL: dict[str, int] = {
+    "Plan": 0,
+    "Principle": 1,
+    "OverallGoal": 1,
+    "Measure": 1,
+    "Target": 2,
+    "Area": 3,
+    "Task": 4,
+    "Indicator": 5,
+    "Department": 5,
+}
+
+
+@dataclass
+class Node:
+    kind: str
+    id: str
+    name: str
+    provenance: Provenance
+    name_en: str | None = None
+    text: str | None = None
+    props: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self, plan: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "plan": plan, "name": self.name}
+        out["name_en"] = self.name_en
+        if self.text is not None:
+            out["text"] = self.text
+        out.update({k: v for k, v in self.props.items() if v is not None})
+        out["provenance"] = self.provenance.as_dict()
+        return out
+
+
+@dataclass
+class Edge:
+    kind: str
+    source: str
+    target: str
+    provenance: Provenance
+    props: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.source, self.target)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source, "target": self.target, "kind": self.kind}
+        out.update({k: v for k, v in self.props.items() if v is not None})
+        out["provenance"] = self.provenance.as_dict()
+        return out
+
+
+@dataclass
+class PlanGraph:
+    """A whole plan: its id, its nodes (by id) and its edges. What the stores load and the export writes."""
+
+    plan_id: str
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+
+    def add(self, node: Node) -> Node:
+        self.nodes[node.id] = node
+        return node
+
+    def link(self, kind: str, source: str, target: str, provenance: Provenance, **props: Any) -> Edge:
+        edge = Edge(kind, source, target, provenance, props)
+        self.edges.append(edge)
+        return edge
+
+    def of_kind(self, kind: str) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind == kind]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes: dict[str, int] = {}
+        edges: dict[str, int] = {}
+        for n in self.nodes.values():
+            nodes[n.kind] = nodes.get(n.kind, 0) + 1
+        for e in self.edges:
+            edges[e.kind] = edges.get(e.kind, 0) + 1
+        return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable node-link export: {"plan", "nodes": [...], "edges": [...]}."""
+        return {
+            "plan": self.plan_id,
+            "nodes": [n.as_dict(self.plan_id) for n in self.nodes.values()],
+            "edges": [e.as_dict() for e in self.edges],
+        }

@@ -1,0 +1,170 @@
+"""The parser on the Shenyang plan and on variant texts of the same genre."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.errors import ParseError
+from kg.parse import parse_file, parse_text
+from tests.conftest import SOURCE
+
+
+@pytest.fixture(scope="module")
+def shenyang():  # type: ignore[no-untyped-def]
+    return parse_file(SOURCE)
+
+
+def test_shenyang_counts(shenyang) -> None:  # type: ignore[no-untyped-def]
+    assert len(shenyang.principles) == 6
+    assert shenyang.goal is not None and shenyang.goal.quote.startswith("通过三年努力")
+    assert len(shenyang.targets) == 10
+    assert len(shenyang.areas) == 13
+    assert len(shenyang.tasks) == 65
+    assert len(shenyang.measures) == 6
+    assert [t.number for t in shenyang.tasks] == list(range(1, 66))
+    assert (shenyang.start_year, shenyang.end_year) == (2023, 2025)
+
+
+def test_shenyang_names(shenyang) -> None:  # type: ignore[no-untyped-def]
+    assert shenyang.principles[0].name == "坚持高质量发展"
+    assert shenyang.principles[1].name == "坚持解放思想、改革创新"
+    assert shenyang.targets[0].name == "经济实力实现新跨越"
+    assert shenyang.targets[9].name == "安全能力实现新提升"
+    assert shenyang.measures[1].name == "健全组织推进体系"
+    area13 = shenyang.areas[12]
+    assert (area13.name, area13.plus_one) == ("全面推进乡村振兴", True)
+    assert [t.number for t in area13.tasks] == [62, 63, 64, 65]
+    assert not any(a.plus_one for a in shenyang.areas[:12])
+    assert shenyang.areas[2].focus == "加快产业结构调整"
+    assert [t.name for t in shenyang.areas[0].tasks] == [
+        "加快建设“一枢纽、四中心”", "全力以赴扩大有效投资", "千方百计提振消费", "综合施策扩大进出口"]
+    assert [c.quote for c in shenyang.credits] == ["关欣/整理 袁野/制图"]
+
+
+# (target, metric, kind, value, unit, normalized value, normalized unit, comparator, baseline year)
+NUMERIC = [
+    (3, "规模以上工业营业收入", "level", 1, "万亿元", 1e12, "CNY", "at_least", None),
+    (3, "战略性新兴产业增加值", "annual_growth", 12, "%", 12, "percent", "at_least", None),
+    (3, "“新字号”产业占比", "share", 36, "%", 36, "percent", "at_least", None),
+    (3, "高端装备制造业占装备制造业比重", "share", 40, "%", 40, "percent", "reach", None),
+    (4, "研发经费投入", "annual_growth", 10, "%", 10, "percent", "at_least", None),
+    (4, "科技成果本地转化率", "share", 50, "%", 50, "percent", "at_least", None),
+    (5, "都市圈经济体量占东北地区比重", "share", 25, "%", 25, "percent", "reach", None),
+    (5, "县域地区规模以上工业总产值", "level", 600, "亿元", 6e10, "CNY", "at_least", None),
+    (6, "实际利用外资", "cumulative", 50, "亿美元", 5e9, "USD", "at_least", None),
+    (6, "进出口总额", "annual_growth", 7, "%", 7, "percent", "at_least", None),
+    (6, "进出口总额", "level", 1720, "亿元", 1.72e11, "CNY", "reach", None),
+    (7, "单位GDP能耗", "reduction", 15, "%", 15, "percent", "reach", 2020),
+    (7, "单位GDP二氧化碳排放量", "reduction", 18.5, "%", 18.5, "percent", "reach", 2020),
+    (7, "空气质量优良天数比例", "share", 88.3, "%", 88.3, "percent", "at_least", None),
+    (8, "规模以上文化产业营业收入", "annual_growth", 10, "%", 10, "percent", "reach", None),
+    (8, "文化及相关产业增加值占GDP比重", "share", 5, "%", 5, "percent", "reach", None),
+]
+
+
+def test_every_numeric_indicator(shenyang) -> None:  # type: ignore[no-untyped-def]
+    got = [(t.number, i.metric, i.indicator_kind, i.value, i.unit, i.normalized_value, i.normalized_unit,
+            i.comparator, i.baseline_year)
+           for t in shenyang.targets for i in t.indicators if i.value is not None]
+    assert got == [tuple(float(x) if isinstance(x, int) and k in (3, 5) else x for k, x in enumerate(row))
+                   for row in NUMERIC]
+    assert all(i.target_year == 2025 for i in shenyang.indicators)
+
+
+def test_relative_and_qualitative_indicators_have_no_number(shenyang) -> None:  # type: ignore[no-untyped-def]
+    other = [(i.metric, i.indicator_kind, i.comparator, i.reference) for i in shenyang.indicators if i.value is None]
+    assert other == [
+        ("地区生产总值增速", "relative", "above", "全国、全省水平"),
+        ("营商便利度", "qualitative", "lead", "全国"),
+        ("城乡居民人均可支配收入增速", "relative", "in_step", "经济增长"),
+        ("城乡居民养老保险", "qualitative", "full_coverage", None),
+    ]
+    assert shenyang.targets[9].indicators == []  # the security target states no indicator
+
+
+def test_every_quote_is_verbatim_at_its_offsets(shenyang) -> None:  # type: ignore[no-untyped-def]
+    text = SOURCE.read_text(encoding="utf-8")
+    spans = [shenyang.goal, shenyang.ideology, *shenyang.credits, *shenyang.front_matter]
+    for items in (shenyang.principles, shenyang.targets, shenyang.measures, shenyang.areas, shenyang.tasks):
+        spans += [i.span for i in items]
+    spans += [i.span for i in shenyang.indicators]
+    assert len(spans) == 125  # 4 + 6 principles + 10 targets + 6 measures + 13 areas + 65 tasks + 20 indicators + 1
+    for span in spans:
+        assert text[span.start:span.end] == span.quote
+        assert text.splitlines()[span.line - 1].find(span.quote) >= 0
+
+
+VARIANT = """各区、县(市)人民政府,市政府各部门:
+现将《某市推动高质量发展三年行动计划(2024-2026年)》印发给你们,请认真贯彻执行。
+某市人民政府
+2024年3月1日
+(此件公开发布)
+某市推动高质量发展三年行动计划(2024-2026年)
+一、总体要求
+(一)指导思想。以新发展理念为引领,推动高质量发展。
+(二)基本原则。
+一是坚持创新驱动,把创新摆在首位;二是坚持绿色发展,守住生态底线。
+——尊重规律,发挥优势。
+(三)总体目标。
+到2026年,全市经济实力明显增强。
+经济实力明显增强。到2025年,地区生产总值达到9000亿元;到2026年,地区生产总值突破万亿元。
+民生持续改善。居民收入增速不低于经济增速,城镇新增就业稳定在12万人以上。
+二、重点任务
+(一)聚焦产业升级,在建设现代产业体系上实现新突破
+推动产业链延链补链。
+1.壮大先进制造业。实施技术改造工程。
+2.发展数字经济
+(二)着力扩大开放,在高水平开放上实现新突破
+3.扩大外贸
+三、保障措施
+(一)加强组织领导。成立工作专班,每月调度。
+(二)强化考核评估。实行年度考核。
+"""
+
+
+def test_variant_genre_text() -> None:
+    plan = parse_text(VARIANT, "variant.txt")
+    assert plan.title == "某市推动高质量发展三年行动计划(2024-2026年)"
+    assert (plan.start_year, plan.end_year) == (2024, 2026)
+    assert set(plan.notice) == {"addressees", "issuance", "authority", "date", "publication", "title"}
+    assert plan.ideology is not None and plan.ideology.quote == "以新发展理念为引领,推动高质量发展。"
+    assert [p.name for p in plan.principles] == ["坚持创新驱动", "坚持绿色发展", "尊重规律,发挥优势"]
+    assert [t.name for t in plan.targets] == ["经济实力明显增强", "民生持续改善"]
+    staged = [(i.metric, i.value, i.unit, i.normalized_value, i.target_year, i.comparator)
+              for i in plan.targets[0].indicators]
+    assert staged == [("地区生产总值", 9000.0, "亿元", 9e11, 2025, "reach"),
+                      ("地区生产总值", 1.0, "万亿元", 1e12, 2026, "above")]
+    livelihood = plan.targets[1].indicators
+    assert (livelihood[0].indicator_kind, livelihood[0].reference) == ("relative", "经济增速")
+    assert (livelihood[1].value, livelihood[1].unit, livelihood[1].normalized_value,
+            livelihood[1].comparator) == (12.0, "万人", 1.2e5, "stable")
+    assert [(a.name, a.focus, [t.number for t in a.tasks]) for a in plan.areas] == [
+        ("建设现代产业体系", "产业升级", [1, 2]), ("高水平开放", "扩大开放", [3])]
+    assert plan.tasks[0].name == "壮大先进制造业" and plan.tasks[0].text == "实施技术改造工程。"
+    assert [m.name for m in plan.measures] == ["加强组织领导", "强化考核评估"]
+    for span in [plan.ideology, *(p.span for p in plan.principles), *(i.span for i in plan.indicators)]:
+        assert VARIANT[span.start:span.end] == span.quote
+
+
+def test_full_width_punctuation_gives_the_same_result() -> None:
+    full = VARIANT.replace("(", "（").replace(")", "）").replace(",", "，").replace(";", "；").replace(":", "：")
+    a, b = parse_text(VARIANT), parse_text(full)
+    assert [p.name.replace(",", "，") for p in a.principles] == [p.name for p in b.principles]
+    assert [(i.value, i.unit) for i in a.indicators] == [(i.value, i.unit) for i in b.indicators]
+    assert [t.name for t in a.tasks] == [t.name for t in b.tasks]
+
+
+@pytest.mark.parametrize(("broken", "line", "message"), [
+    (VARIANT.replace("2.发展数字经济", "4.发展数字经济"), 20, "task number 4 out of sequence (expected 2)"),
+    (VARIANT.replace("——尊重规律,发挥优势。", "这一行不知道属于哪里"), 11, "a principle starts with ——"),
+    (VARIANT.replace("民生持续改善。", "民生持续改善,居民收入提高。"), 15, "a sub-target starts with a short title"),
+    (VARIANT.replace("城镇新增就业稳定在12万人以上", "城镇新增就业12项"), 15, "not a recognised indicator"),
+    (VARIANT.replace("(2024-2026年)", ""), 1, "no plan period found"),
+    (VARIANT.split("二、重点任务")[0], 15, "without finding any areas"),
+])
+def test_malformed_text_gives_the_line(broken: str, line: int, message: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parse_text(broken, "broken.txt")
+    assert err.value.line == line
+    assert message in str(err.value)
+    assert str(err.value).startswith(f"broken.txt:{line}: ")
