@@ -23,5 +23,8 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+bench: $(STAMP)
+	$(BIN)/python bench/bench_build.py
+
 clean:
 	rm -rf $(VENV) .kg .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from kg.errors import KgError
+from kg.stores.base import DEFAULT_DB  # light: the drivers are imported only by open_store
 
 app = typer.Typer(
     name="kg",
@@ -65,6 +66,32 @@ SeedOpt = Annotated[Path | None, typer.Option("--seed", help="The seed folder (p
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json or csv for scripts.")]
 
 
+class StoreKind(StrEnum):
+    ladybug = "ladybug"
+    neo4j = "neo4j"
+
+
+StoreOpt = Annotated[StoreKind, typer.Option("--store", envvar="KG_STORE",
+                                             help="ladybug (embedded file) or neo4j (NEO4J_URI, NEO4J_USERNAME, "
+                                                  "NEO4J_PASSWORD, NEO4J_DATABASE from the environment).")]
+DbOpt = Annotated[Path, typer.Option("--db", envvar="KG_DB", help="The Ladybug database file.", dir_okay=False)]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="Which plan, in a Neo4j database holding several.")]
+
+
+def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
+    """The one place settings are read from the environment; the password never appears in argv or output."""
+    import os
+
+    from kg.stores.base import StoreSettings
+
+    if store is StoreKind.neo4j:
+        return StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"),
+                             user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+                             password=os.environ.get("NEO4J_PASSWORD"), database=os.environ.get("NEO4J_DATABASE"),
+                             plan=plan)
+    return StoreSettings(kind="ladybug", path=db)
+
+
 def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
     """Print rows as an aligned table (Chinese-width aware), JSON, or CSV."""
     from kg.output import render_rows
@@ -105,15 +132,43 @@ def validate_cmd(seed: SeedOpt = None) -> None:
                f"plan {graph.plan_id}")
 
 
-@command("stats")
-def stats_cmd(seed: SeedOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Count each kind of node and edge.
+@command("build")
+def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB) -> None:
+    """Parse the source, read the overlays, validate, and write the whole graph into the store.
 
-    Example: kg stats --format json
+    A rebuild is atomic: if it fails, the previous graph stays as it was.
+
+    Example: kg build --store ladybug --db .kg/plan.lbug
     """
     from kg.seed import load_plan
+    from kg.stores.base import open_store
 
-    counts = load_plan(seed).counts()
+    graph = load_plan(seed)
+    target = open_store(store_settings(store, db))
+    try:
+        target.build(graph)
+    finally:
+        target.close()
+    counts = graph.counts()
+    where = db if store is StoreKind.ladybug else "Neo4j"
+    typer.echo(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
+               f"{sum(counts['edges'].values())} edges")
+
+
+@command("stats")
+def stats_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+              fmt: FormatOpt = Format.table) -> None:
+    """Count each kind of node and edge in the store.
+
+    Example: kg stats --store neo4j --format json
+    """
+    from kg.stores.base import open_store
+
+    source = open_store(store_settings(store, db, plan))
+    try:
+        counts = source.counts()
+    finally:
+        source.close()
     rows = [{"element": "node", "kind": k, "count": v} for k, v in counts["nodes"].items()]
     rows += [{"element": "edge", "kind": k, "count": v} for k, v in counts["edges"].items()]
     emit(rows, fmt, "Graph")

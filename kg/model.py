@@ -54,8 +54,8 @@ COMMON_NODE_PROPS: dict[str, PropType] = {
 PROVENANCE_PROPS: dict[str, PropType] = {
     "provenance": "STRING",
     "quote": "STRING",
-    "start": "INT64",
-    "end": "INT64",
+    "quote_start": "INT64",  # `end` is a Cypher keyword, so the stores name the offsets this way
+    "quote_end": "INT64",
     "rationale": "STRING",
     "source": "STRING",
 }

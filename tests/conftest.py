@@ -25,3 +25,30 @@ def seed_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "seed"
     shutil.copytree(SEED, dst)
     return dst
+
+
+from tests.neo4j_server.fixture import neo4j_settings  # noqa: E402, F401  (a session fixture)
+
+
+@pytest.fixture(params=["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store_settings(request, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Settings for each store in turn: the same test body runs against Ladybug and a real Neo4j."""
+    from kg.stores.base import StoreSettings
+
+    if request.param == "ladybug":
+        return StoreSettings(kind="ladybug", path=tmp_path / "plan.lbug")
+    return request.getfixturevalue("neo4j_settings")
+
+
+@pytest.fixture
+def store(store_settings):  # type: ignore[no-untyped-def]
+    """An empty store of each kind; Neo4j is wiped of the plans this test built when it ends."""
+    from kg.stores.base import open_store
+
+    s = open_store(store_settings)
+    yield s
+    if store_settings.kind == "neo4j":
+        for plan in ("shenyang-2023-2025", "pytest-other-plan"):
+            s.delete_plan(plan)
+        s._write(lambda tx: tx.run("MATCH (n:ForeignData) DETACH DELETE n").consume())
+    s.close()

@@ -16,7 +16,7 @@ runner = CliRunner()
 
 def test_every_command_has_help_with_an_example() -> None:
     names = [c.name for c in app.registered_commands]
-    assert {"parse", "validate", "stats", "export"} <= set(names)
+    assert {"parse", "validate", "build", "stats", "export"} <= set(names)
     for name in names:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, name
@@ -57,11 +57,47 @@ def test_parse_writes_json_with_offsets(tmp_path: Path) -> None:
     assert text[task15["span"]["start"]:task15["span"]["start"] + len(task15["span"]["quote"])] == "15.加快发展数字经济"
 
 
-def test_stats_json() -> None:
-    result = runner.invoke(app, ["stats", "--format", "json"])
-    assert result.exit_code == 0
-    rows = {(r["element"], r["kind"]): r["count"] for r in json.loads(result.stdout)}
-    assert rows["node", "Task"] == 65 and rows["edge", "HAS_TASK"] == 65
+def _stats(args: list[str], env: dict[str, str] | None = None) -> dict[tuple[str, str], int]:
+    result = runner.invoke(app, ["stats", "--format", "json", *args], env=env)
+    assert result.exit_code == 0, result.output
+    return {(r["element"], r["kind"]): r["count"] for r in json.loads(result.stdout)}
+
+
+def test_build_then_stats_on_ladybug(tmp_path: Path, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "plan.lbug"
+    result = runner.invoke(app, ["build", "--db", str(db)])
+    assert result.exit_code == 0 and f"in {db}: 172 nodes" in result.stdout
+    counts = plan_graph.counts()
+    expected = {("node", k): v for k, v in counts["nodes"].items()}
+    expected |= {("edge", k): v for k, v in counts["edges"].items()}
+    assert _stats(["--db", str(db)]) == expected
+
+
+@pytest.mark.neo4j
+def test_build_then_stats_identical_on_both_stores(tmp_path: Path, neo4j_settings) -> None:  # type: ignore[no-untyped-def]
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USERNAME": neo4j_settings.user,
+           "NEO4J_PASSWORD": neo4j_settings.password}
+    db = tmp_path / "plan.lbug"
+    assert runner.invoke(app, ["build", "--db", str(db)]).exit_code == 0
+    built = runner.invoke(app, ["build", "--store", "neo4j"], env=env)
+    assert built.exit_code == 0, built.output
+    assert neo4j_settings.password not in built.output
+    try:
+        assert _stats(["--store", "neo4j"], env) == _stats(["--db", str(db)])
+    finally:
+        from kg.stores.base import open_store
+
+        s = open_store(neo4j_settings)
+        s.delete_plan("shenyang-2023-2025")
+        s.close()
+
+
+def test_neo4j_unreachable_is_one_line_exit_1() -> None:
+    result = runner.invoke(app, ["stats", "--store", "neo4j"],
+                           env={"NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "s3cret-pass"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Neo4j at bolt://127.0.0.1:9: unreachable")
+    assert result.stderr.count("\n") == 1 and "s3cret-pass" not in result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["json", "graphml", "gexf", "csv"])

@@ -1,0 +1,1 @@
+"""Graph stores behind one small interface; see base.py."""

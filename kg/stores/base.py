@@ -1,0 +1,120 @@
+"""The interface every graph store implements, the rows both load, and the registry.
+
+A store is handed its settings by the caller; it never reads the environment itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from kg.errors import UsageError
+from kg.model import COMMON_NODE_PROPS, EDGE_KINDS, NODE_KINDS, PROVENANCE_PROPS, Edge, Node, PlanGraph, Provenance
+
+DEFAULT_DB = Path(".kg") / "plan.lbug"
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """How to reach a store. `password` is never printed: its repr is masked."""
+
+    kind: str = "ladybug"
+    path: Path = DEFAULT_DB  # ladybug
+    uri: str | None = None  # neo4j
+    user: str = "neo4j"
+    password: str | None = field(default=None, repr=False)
+    database: str | None = None
+    plan: str | None = None  # which plan to read in a store that holds several (neo4j); None: the only one
+
+
+class GraphStore(Protocol):
+    """A graph database holding plan graphs, answering read-only Cypher."""
+
+    def build(self, graph: PlanGraph) -> None:
+        """Replace the plan's graph with `graph`, atomically: on failure the previous graph stays."""
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run read-only Cypher; a write is refused by the database."""
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """{"nodes": {kind: n}, "edges": {kind: n}} for the plan."""
+
+    def read_graph(self) -> PlanGraph:
+        """The whole plan graph read back from the store."""
+
+    def close(self) -> None: ...
+
+
+def node_columns(kind: str) -> dict[str, str]:
+    return {"uid": "STRING", **COMMON_NODE_PROPS, **NODE_KINDS[kind], **PROVENANCE_PROPS}
+
+
+def edge_columns(kind: str) -> dict[str, str]:
+    return {**EDGE_KINDS[kind][1], **PROVENANCE_PROPS}
+
+
+def _prov_values(p: Provenance) -> dict[str, Any]:
+    return {"provenance": p.kind, "quote": p.quote, "quote_start": p.start, "quote_end": p.end,
+            "rationale": p.rationale, "source": p.source}
+
+
+def node_rows(graph: PlanGraph, kind: str) -> list[dict[str, Any]]:
+    """One dict per node of `kind`, every column present (None where empty)."""
+    rows = []
+    for n in graph.of_kind(kind):
+        row: dict[str, Any] = dict.fromkeys(node_columns(kind))
+        row.update(uid=f"{graph.plan_id}:{n.id}", id=n.id, plan=graph.plan_id, name=n.name, name_en=n.name_en,
+                   text=n.text, **{k: v for k, v in n.props.items() if k in row}, **_prov_values(n.provenance))
+        rows.append(row)
+    return rows
+
+
+def edge_rows(graph: PlanGraph, kind: str) -> list[dict[str, Any]]:
+    """One dict per edge of `kind`: `from` and `to` uids, then every property column."""
+    rows = []
+    for e in graph.edges:
+        if e.kind != kind:
+            continue
+        row: dict[str, Any] = {"from": f"{graph.plan_id}:{e.source}", "to": f"{graph.plan_id}:{e.target}"}
+        row.update(dict.fromkeys(edge_columns(kind)))
+        row.update({k: v for k, v in e.props.items() if k in row}, **_prov_values(e.provenance))
+        rows.append(row)
+    return rows
+
+
+def graph_from_rows(plan: str, nodes: list[tuple[str, dict[str, Any]]],
+                    edges: list[tuple[str, dict[str, Any]]]) -> PlanGraph:
+    """Rebuild a PlanGraph from rows read back out of a store (the inverse of node_rows/edge_rows)."""
+
+    def prov(row: dict[str, Any]) -> Provenance:
+        return Provenance(row["provenance"], quote=row.get("quote"), start=row.get("quote_start"),
+                          end=row.get("quote_end"), rationale=row.get("rationale"), source=row.get("source"))
+
+    graph = PlanGraph(plan)
+    for kind, row in nodes:
+        props = {k: row.get(k) for k in NODE_KINDS[kind]}
+        if kind == "Department":
+            props["aliases"] = list(props.get("aliases") or [])
+        graph.add(Node(kind, row["id"], row["name"], prov(row), name_en=row.get("name_en"), text=row.get("text"),
+                       props=props))
+    for kind, row in edges:
+        graph.edges.append(Edge(kind, row["src"], row["dst"], prov(row),
+                                {k: row.get(k) for k in EDGE_KINDS[kind][1]}))
+    return graph
+
+
+def open_store(settings: StoreSettings) -> GraphStore:
+    """The store named by `settings.kind`; drivers are imported only here, when needed."""
+    if settings.kind == "ladybug":
+        from kg.stores.ladybug import LadybugStore
+
+        return LadybugStore(settings)
+    if settings.kind == "neo4j":
+        from kg.stores.neo4j import Neo4jStore
+
+        return Neo4jStore(settings)
+    raise UsageError(f"unknown store {settings.kind!r} (valid: {', '.join(STORES)})")
+
+
+STORES = ("ladybug", "neo4j")

@@ -1,0 +1,165 @@
+"""The embedded default store: Ladybug (the maintained fork of Kùzu), one database file on disk.
+
+A build writes a complete new database beside the current one with `COPY ... FROM` Arrow tables and swaps it
+in only when it is complete, so a failed build leaves the previous graph intact. Queries open the file
+read-only, so the database itself refuses writes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from kg.errors import StoreError, UsageError
+from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
+from kg.stores.base import StoreSettings, edge_columns, edge_rows, graph_from_rows, node_columns, node_rows
+
+BUFFER_POOL = 256 * 1024**2  # the default would take most of the machine's memory
+_SIDE_FILES = (".wal", ".lock", ".shadow", ".tmp")
+_ARROW = {"STRING": "string", "INT64": "int64", "DOUBLE": "float64", "BOOL": "bool"}
+
+
+def _arrow_type(kind: str) -> Any:
+    import pyarrow as pa
+
+    return pa.list_(pa.string()) if kind == "STRING[]" else pa.type_for_alias(_ARROW[kind])
+
+
+def _remove_db(path: Path) -> None:
+    for p in [path, *(path.with_name(path.name + s) for s in _SIDE_FILES)]:
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+
+def ddl() -> list[str]:
+    """The schema, derived from the model: one node table per kind, one rel table per edge kind."""
+    out = []
+    for kind in NODE_KINDS:
+        cols = ", ".join(f"{c} {t}" for c, t in node_columns(kind).items())
+        out.append(f"CREATE NODE TABLE {kind}({cols}, PRIMARY KEY (uid))")
+    for kind, (pairs, _) in EDGE_KINDS.items():
+        ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
+        cols = ", ".join(f"{c} {t}" for c, t in edge_columns(kind).items())
+        out.append(f"CREATE REL TABLE {kind}({ends}, {cols})")
+    return out
+
+
+class LadybugStore:
+    def __init__(self, settings: StoreSettings) -> None:
+        self.path = Path(settings.path)
+        self._db: Any = None
+        self._conn: Any = None
+
+    # -- writing ----------------------------------------------------------------------------------------
+    def build(self, graph: PlanGraph) -> None:
+        import ladybug
+        import pyarrow as pa
+
+        self.close()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        staging = self.path.with_name(self.path.name + ".new")
+        _remove_db(staging)  # leftovers of a killed build
+        db = ladybug.Database(str(staging), buffer_pool_size=BUFFER_POOL)
+        conn = ladybug.Connection(db)
+        try:
+            for statement in ddl():
+                conn.execute(statement)
+            for kind in NODE_KINDS:
+                rows = node_rows(graph, kind)
+                if rows:
+                    schema = pa.schema([(c, _arrow_type(t)) for c, t in node_columns(kind).items()])
+                    conn.execute(f"COPY {kind} FROM $rows", {"rows": pa.Table.from_pylist(rows, schema=schema)})
+            for kind in EDGE_KINDS:
+                rows = edge_rows(graph, kind)
+                if rows:
+                    cols = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
+                    schema = pa.schema([(c, _arrow_type(t)) for c, t in cols.items()])
+                    conn.execute(f"COPY {kind} FROM $rows", {"rows": pa.Table.from_pylist(rows, schema=schema)})
+        except RuntimeError as e:
+            conn.close()
+            db.close()
+            _remove_db(staging)
+            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
+        conn.close()
+        db.close()
+        for side in _SIDE_FILES:  # the old database's write-ahead log must not be replayed onto the new one
+            old = self.path.with_name(self.path.name + side)
+            if old.exists():
+                old.unlink()
+        if self.path.is_dir():
+            shutil.rmtree(self.path)
+        os.replace(staging, self.path)
+        wal = staging.with_name(staging.name + ".wal")
+        if wal.exists():
+            os.replace(wal, self.path.with_name(self.path.name + ".wal"))
+
+    # -- reading ----------------------------------------------------------------------------------------
+    def _connection(self) -> Any:
+        if self._conn is None:
+            import ladybug
+
+            if not self.path.exists():
+                raise UsageError(f"no graph at {self.path}: run `kg build` first")
+            try:
+                self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL)
+                self._conn = ladybug.Connection(self._db)
+            except RuntimeError as e:
+                leftovers = [s for s in _SIDE_FILES if self.path.with_name(self.path.name + s).exists()]
+                hint = (f" ({', '.join(leftovers)} files left by a process that was killed)" if leftovers else "")
+                raise StoreError(f"cannot open the graph at {self.path}{hint}: {e}; run `kg build` to rebuild it")\
+                    from e
+        return self._conn
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        conn = self._connection()
+        try:
+            result = conn.execute(cypher, params or {})
+        except RuntimeError as e:
+            message = str(e).splitlines()[0]
+            if "read-only" in message or "read only" in message:
+                from kg.errors import ReadOnlyError
+
+                raise ReadOnlyError(f"refused: the graph is opened read-only ({message})") from e
+            raise StoreError(f"Ladybug: {message}") from e
+        columns = result.get_column_names()
+        rows = []
+        while result.has_next():
+            rows.append(dict(zip(columns, result.get_next(), strict=True)))
+        return rows
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes, edges = {}, {}
+        for kind in NODE_KINDS:
+            n = self.read(f"MATCH (n:{kind}) RETURN count(n) AS n")[0]["n"]
+            if n:
+                nodes[kind] = n
+        for kind in EDGE_KINDS:
+            n = self.read(f"MATCH ()-[r:{kind}]->() RETURN count(r) AS n")[0]["n"]
+            if n:
+                edges[kind] = n
+        return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
+
+    def read_graph(self) -> PlanGraph:
+        nodes: list[tuple[str, dict[str, Any]]] = []
+        edges: list[tuple[str, dict[str, Any]]] = []
+        plan = None
+        for kind in NODE_KINDS:
+            cols = ", ".join(f"n.{c} AS {c}" for c in node_columns(kind))
+            for row in self.read(f"MATCH (n:{kind}) RETURN {cols} ORDER BY n.uid"):
+                plan = row["plan"]
+                nodes.append((kind, row))
+        for kind in EDGE_KINDS:
+            cols = ", ".join(f"r.{c} AS {c}" for c in edge_columns(kind))
+            for row in self.read(f"MATCH (a)-[r:{kind}]->(b) RETURN a.id AS src, b.id AS dst, {cols}"):
+                edges.append((kind, row))
+        return graph_from_rows(plan or "", nodes, edges)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._db.close()
+        self._conn = self._db = None

@@ -1,0 +1,208 @@
+"""Neo4j 5 / Aura / clusters through the official `neo4j` driver (py2neo is end-of-life and not used).
+
+Every node carries the label `PlanNode`, its kind as a second label, its `plan` id and a `uid` unique across
+plans. A build loads the new graph under a staging plan id in batched `UNWIND ... MERGE` write transactions,
+checks that every edge found both ends, then in one transaction deletes the plan's old graph and renames the
+staging graph: other plans and other data in the database are never touched, and a failed build leaves the
+previous graph as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from kg.errors import ReadOnlyError, StoreError, UsageError
+from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
+from kg.stores.base import StoreSettings, edge_columns, edge_rows, graph_from_rows, node_columns, node_rows
+
+BATCH = 5000
+TIMEOUT_S = 5.0  # connect and acquire: an unreachable server is reported well within 10 seconds
+
+
+class Neo4jStore:
+    def __init__(self, settings: StoreSettings) -> None:
+        if not settings.uri:
+            raise UsageError("the neo4j store needs NEO4J_URI (for example neo4j://localhost:7687 or "
+                             "neo4j+s://<id>.databases.neo4j.io for Aura)")
+        self.settings = settings
+        self.uri = settings.uri
+        self.database = settings.database or None
+        self._driver: Any = None
+        self._plan = settings.plan
+
+    def _fail(self, e: Exception) -> StoreError:
+        """A one-line error naming the URI and database, never the password."""
+        from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
+
+        where = f"Neo4j at {self.uri}" + (f" (database {self.database!r})" if self.database else "")
+        if isinstance(e, AuthError):
+            return StoreError(f"{where}: authentication failed for user {self.settings.user!r}; "
+                              "check NEO4J_USERNAME and NEO4J_PASSWORD")
+        if isinstance(e, ServiceUnavailable):
+            return StoreError(f"{where}: unreachable ({type(e).__name__}); is the server running?")
+        if isinstance(e, ClientError) and "DatabaseNotFound" in (e.code or ""):
+            return StoreError(f"{where}: no such database; check NEO4J_DATABASE")
+        first = str(getattr(e, "message", None) or e).splitlines()[0] if str(e) else type(e).__name__
+        return StoreError(f"{where}: {first}")
+
+    @property
+    def driver(self) -> Any:
+        if self._driver is None:
+            import neo4j
+
+            try:
+                driver = neo4j.GraphDatabase.driver(
+                    self.uri, auth=(self.settings.user, self.settings.password or ""),
+                    connection_timeout=TIMEOUT_S, connection_acquisition_timeout=TIMEOUT_S,
+                    max_transaction_retry_time=TIMEOUT_S)
+                driver.verify_connectivity()
+                # verify_connectivity does not check the database exists: ask it something
+                driver.execute_query("RETURN 1", database_=self.database, routing_=neo4j.RoutingControl.READ)
+            except Exception as e:
+                if "driver" in locals():
+                    driver.close()
+                if isinstance(e, neo4j.exceptions.Neo4jError | neo4j.exceptions.DriverError | ValueError):
+                    raise self._fail(e) from e
+                raise
+            self._driver = driver
+        return self._driver
+
+    # -- writing ----------------------------------------------------------------------------------------
+    def _write(self, work: Callable[[Any], Any]) -> Any:
+        import neo4j
+
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_write(work)  # managed: transient errors are retried by the driver
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+            raise self._fail(e) from e
+
+    def ensure_schema(self) -> None:
+        self._write(lambda tx: tx.run(
+            "CREATE CONSTRAINT plan_node_uid IF NOT EXISTS FOR (n:PlanNode) REQUIRE n.uid IS UNIQUE").consume())
+        self._write(lambda tx: tx.run(
+            "CREATE INDEX plan_node_plan IF NOT EXISTS FOR (n:PlanNode) ON (n.plan)").consume())
+
+    def build(self, graph: PlanGraph) -> None:
+        self.ensure_schema()
+        plan = graph.plan_id
+        staging = f"{plan}#staging-{uuid.uuid4().hex[:12]}"
+        try:
+            self._load(graph, staging)
+            self._write(lambda tx: self._swap(tx, plan, staging))
+        except BaseException:
+            self._delete_plan(staging)
+            raise
+        self._plan = plan
+
+    def _load(self, graph: PlanGraph, staging: str) -> None:
+        # Labels and types are the model's kinds, never user input; every value travels as a parameter.
+        def write_nodes(tx: Any, kind: str, batch: list[dict[str, Any]]) -> None:
+            tx.run(f"UNWIND $rows AS row MERGE (n:PlanNode {{uid: row.uid}}) SET n += row, n:{kind}",
+                   rows=batch).consume()
+
+        def write_edges(tx: Any, kind: str, batch: list[dict[str, Any]]) -> int:
+            return int(tx.run("UNWIND $rows AS row MATCH (a:PlanNode {uid: row.src}) MATCH (b:PlanNode {uid: row.dst}) "
+                              f"CREATE (a)-[r:{kind}]->(b) SET r = row.props RETURN count(r) AS n",
+                              rows=batch).single()["n"])
+
+        for kind in NODE_KINDS:
+            rows = [self._props(r, staging) for r in node_rows(graph, kind)]
+            for batch in _batches(rows):
+                self._write(functools.partial(write_nodes, kind=kind, batch=batch))
+        for kind in EDGE_KINDS:
+            rows = [{"src": f"{staging}:{r['from'].split(':', 1)[1]}", "dst": f"{staging}:{r['to'].split(':', 1)[1]}",
+                     "props": {k: v for k, v in r.items() if k not in ("from", "to") and v is not None}}
+                    for r in edge_rows(graph, kind)]
+            for batch in _batches(rows):
+                made = self._write(functools.partial(write_edges, kind=kind, batch=batch))
+                if made != len(batch):
+                    raise StoreError(f"building in Neo4j at {self.uri} failed, the previous graph is unchanged: "
+                                     f"{len(batch) - made} {kind} edge(s) name a node that does not exist")
+
+    @staticmethod
+    def _props(row: dict[str, Any], staging: str) -> dict[str, Any]:
+        out = {k: v for k, v in row.items() if v is not None}
+        out["plan"] = staging
+        out["uid"] = f"{staging}:{row['id']}"
+        return out
+
+    @staticmethod
+    def _swap(tx: Any, plan: str, staging: str) -> None:
+        tx.run("MATCH (n:PlanNode {plan: $plan}) DETACH DELETE n", plan=plan).consume()
+        tx.run("MATCH (n:PlanNode {plan: $staging}) SET n.plan = $plan, n.uid = $plan + ':' + n.id",
+               staging=staging, plan=plan).consume()
+
+    def _delete_plan(self, plan: str) -> None:
+        with contextlib.suppress(StoreError):  # the original error is the one to report
+            self.delete_plan(plan)
+
+    def delete_plan(self, plan: str) -> None:
+        self._write(lambda tx: tx.run("MATCH (n:PlanNode {plan: $plan}) DETACH DELETE n", plan=plan).consume())
+
+    # -- reading ----------------------------------------------------------------------------------------
+    def plan_id(self) -> str:
+        if self._plan is None:
+            plans = [r["plan"] for r in self._read_raw(
+                "MATCH (n:Plan:PlanNode) WHERE NOT n.plan CONTAINS '#staging-' RETURN n.plan AS plan ORDER BY plan",
+                {})]
+            if len(plans) != 1:
+                raise UsageError(f"Neo4j at {self.uri} holds {len(plans)} plans ({', '.join(plans) or 'none'}); "
+                                 "name one with --plan" if plans else
+                                 f"Neo4j at {self.uri} holds no plan: run `kg build --store neo4j` first")
+            self._plan = plans[0]
+        return self._plan
+
+    def _read_raw(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        import neo4j
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(cypher, params)]
+
+        try:
+            with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                return list(session.execute_read(work))
+        except neo4j.exceptions.ClientError as e:
+            if "AccessMode" in (e.code or "") or "Writing in read access mode" in str(e):
+                raise ReadOnlyError(f"refused: Neo4j ran the query read-only and it tried to write ({e.message})")\
+                    from e
+            raise self._fail(e) from e
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+            raise self._fail(e) from e
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self._read_raw(cypher, {"plan": self.plan_id(), **(params or {})})
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = {r["kind"]: r["n"] for r in self.read(
+            "MATCH (n:PlanNode {plan: $plan}) UNWIND [l IN labels(n) WHERE l <> 'PlanNode'] AS kind "
+            "RETURN kind, count(*) AS n")}
+        edges = {r["kind"]: r["n"] for r in self.read(
+            "MATCH (a:PlanNode {plan: $plan})-[r]->(:PlanNode) RETURN type(r) AS kind, count(r) AS n")}
+        return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
+
+    def read_graph(self) -> PlanGraph:
+        nodes: list[tuple[str, dict[str, Any]]] = []
+        edges: list[tuple[str, dict[str, Any]]] = []
+        for kind in NODE_KINDS:
+            cols = ", ".join(f"n.{c} AS {c}" for c in node_columns(kind))
+            nodes += [(kind, row) for row in self.read(
+                f"MATCH (n:{kind}:PlanNode {{plan: $plan}}) RETURN {cols} ORDER BY n.uid")]
+        for kind in EDGE_KINDS:
+            cols = ", ".join(f"r.{c} AS {c}" for c in edge_columns(kind))
+            edges += [(kind, row) for row in self.read(
+                f"MATCH (a:PlanNode {{plan: $plan}})-[r:{kind}]->(b) RETURN a.id AS src, b.id AS dst, {cols}")]
+        return graph_from_rows(self.plan_id(), nodes, edges)
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
+
+
+def _batches(rows: list[Any]) -> list[list[Any]]:
+    return [rows[i:i + BATCH] for i in range(0, len(rows), BATCH)]

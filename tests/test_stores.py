@@ -1,0 +1,176 @@
+"""Store contract: one test body, run against Ladybug and a real Neo4j. Same input, same graph."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kg.errors import ReadOnlyError, StoreError
+from kg.model import Edge, PlanGraph, Provenance
+from kg.stores.base import StoreSettings, open_store
+
+
+def _canonical(graph: PlanGraph) -> tuple[list[str], list[str]]:
+    data = graph.to_json()
+    return (sorted(json.dumps(n, sort_keys=True, ensure_ascii=False) for n in data["nodes"]),
+            sorted(json.dumps(e, sort_keys=True, ensure_ascii=False) for e in data["edges"]))
+
+
+def test_build_gives_the_same_counts(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    store.build(plan_graph)
+    assert store.counts() == plan_graph.counts()
+
+
+def test_graph_reads_back_exactly(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    store.build(plan_graph)
+    assert _canonical(store.read_graph()) == _canonical(plan_graph)
+
+
+def test_properties_and_chinese_text_intact(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    store.build(plan_graph)
+    [task] = store.read("MATCH (t:Task {id: $id}) RETURN t.name AS name, t.quote AS quote, "
+                        "t.quote_start AS start, t.provenance AS provenance", {"id": "T15"})
+    start = plan_graph.nodes["T15"].provenance.start
+    assert task == {"name": "加快发展数字经济", "quote": "15.加快发展数字经济", "start": start, "provenance": "seed"}
+    [ind] = store.read("MATCH (g:Target)-[:MEASURED_BY]->(i:Indicator {id: $id}) RETURN g.name AS target, "
+                       "i.normalized_value AS v, i.normalized_unit AS u, i.comparator AS c", {"id": "I3.1"})
+    assert ind == {"target": "结构调整迈出新步伐", "v": 1e12, "u": "CNY", "c": "at_least"}
+    [dept] = store.read("MATCH (d:Department {id: $id}) RETURN d.aliases AS aliases, d.rationale AS why",
+                        {"id": "D-commerce"})
+    assert dept["aliases"] == ["商务局"] and dept["why"].startswith("Statutory owner of trade")
+
+
+def test_rebuild_is_idempotent(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    store.build(plan_graph)
+    store.build(plan_graph)
+    assert store.counts() == plan_graph.counts()
+    assert _canonical(store.read_graph()) == _canonical(plan_graph)
+
+
+def test_failed_build_leaves_the_previous_graph(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    store.build(plan_graph)
+    broken = copy.deepcopy(plan_graph)
+    del broken.nodes["T65"]  # its edges now point at nothing: the load fails half-way, after the nodes
+    broken.nodes["T1"].name = "这不该出现"
+    with pytest.raises(StoreError, match="the previous graph is unchanged"):
+        store.build(broken)
+    assert store.counts() == plan_graph.counts()
+    assert store.read("MATCH (t:Task {id: 'T1'}) RETURN t.name AS n") == [{"n": "加快建设“一枢纽、四中心”"}]
+
+
+@pytest.mark.parametrize("write", [
+    "MATCH (t:Task) SET t.name = 'x'",
+    "CREATE (:Task {uid: 'x', id: 'x'})",
+    "MATCH (t:Task {id: 'T1'}) DETACH DELETE t",
+])
+def test_the_database_refuses_writes_on_reads(store, plan_graph, write: str) -> None:  # type: ignore[no-untyped-def]
+    store.build(plan_graph)
+    with pytest.raises(ReadOnlyError, match="refused"):
+        store.read(write)
+    assert store.counts() == plan_graph.counts()
+
+
+# -- Ladybug only ------------------------------------------------------------------------------------------
+
+
+def test_ladybug_stale_wal_from_another_database(tmp_path: Path, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """A killed process can leave a .wal that no longer matches the file: rebuild starts clean, open says why."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "plan.lbug"
+    store = open_store(StoreSettings(path=path))
+    store.build(plan_graph)
+    writer = ("import ladybug, sys, time\n"
+              "db = ladybug.Database(sys.argv[1], buffer_pool_size=64 * 1024**2, auto_checkpoint=False)\n"
+              "ladybug.Connection(db).execute(\"MATCH (t:Task) SET t.text = 'x'\")\n"
+              "print('written', flush=True)\ntime.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", writer, str(path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "written"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    wal = path.with_name("plan.lbug.wal")
+    assert wal.exists()
+    shutil.copy(wal, tmp_path / "stale.wal")
+    store.build(plan_graph)  # starts clean despite the leftover
+    assert store.counts() == plan_graph.counts() and not wal.exists()
+    store.close()
+    shutil.copy(tmp_path / "stale.wal", wal)  # the killed process's log beside a database it does not belong to
+    with pytest.raises(StoreError, match=r"\.wal files left by a process that was killed.*run `kg build`"):
+        store.read("MATCH (n:Task) RETURN count(n) AS n")
+
+
+def test_ladybug_read_without_build_says_what_to_run(tmp_path: Path) -> None:
+    from kg.errors import UsageError
+
+    store = open_store(StoreSettings(path=tmp_path / "none.lbug"))
+    with pytest.raises(UsageError, match="run `kg build` first"):
+        store.counts()
+
+
+# -- Neo4j only --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.neo4j
+def test_neo4j_rebuild_touches_no_other_plan_or_data(neo4j_settings, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(neo4j_settings)
+    try:
+        other = copy.deepcopy(plan_graph)
+        other.plan_id = "pytest-other-plan"
+        store.build(other)
+        store._write(lambda tx: tx.run("CREATE (:ForeignData {name: '别人的数据'})").consume())
+        store.build(plan_graph)
+        store.build(plan_graph)
+        other_store = open_store(replace(neo4j_settings, plan="pytest-other-plan"))
+        assert other_store.counts() == plan_graph.counts()
+        other_store.close()
+        assert store.counts() == plan_graph.counts()
+        assert store._read_raw("MATCH (n:ForeignData) RETURN n.name AS name", {}) == [{"name": "别人的数据"}]
+        nodes = store._read_raw("MATCH (n:PlanNode) RETURN n.plan AS plan, count(*) AS n ORDER BY plan", {})
+        assert nodes == [{"plan": "pytest-other-plan", "n": 172}, {"plan": "shenyang-2023-2025", "n": 172}]
+    finally:
+        store.delete_plan("pytest-other-plan")
+        store._write(lambda tx: tx.run("MATCH (n:ForeignData) DETACH DELETE n").consume())
+        store.delete_plan("shenyang-2023-2025")
+        store.close()
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("change", ["password", "port", "database"])
+def test_neo4j_connection_errors_are_one_line_and_quick(neo4j_settings, change: str) -> None:  # type: ignore[no-untyped-def]
+    if change == "password":
+        settings = replace(neo4j_settings, password="wrong-password-123")
+    elif change == "port":
+        with __import__("socket").socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        settings = replace(neo4j_settings, uri=f"bolt://127.0.0.1:{port}")
+    else:
+        settings = replace(neo4j_settings, database="nosuchdb")
+    started = time.monotonic()
+    store = open_store(settings)
+    with pytest.raises(StoreError) as err:
+        store.counts()
+    assert time.monotonic() - started < 10
+    message = str(err.value)
+    assert "\n" not in message and settings.uri in message
+    assert (settings.password or "") not in message and neo4j_settings.password not in message
+    expected = {"password": "authentication failed", "port": "unreachable", "database": "no such database"}[change]
+    assert expected in message
+
+
+def test_dangling_edge_is_not_silently_dropped(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    bad = copy.deepcopy(plan_graph)
+    bad.edges.append(Edge("DEPENDS_ON", "T1", "T999", Provenance.curated("test", "test:1"),
+                          {"dependency_kind": "input", "reason": "x"}))
+    with pytest.raises(StoreError):
+        store.build(bad)
