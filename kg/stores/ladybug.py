@@ -116,8 +116,15 @@ class LadybugStore:
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         conn = self._connection()
+        params = dict(params or {})
+        if "$plan" in cypher and "plan" not in params:  # a file holds one plan: the named queries still name it
+            params["plan"] = self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan", {})[0]["plan"]
+        return self._execute(conn, cypher, params)
+
+    @staticmethod
+    def _execute(conn: Any, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         try:
-            result = conn.execute(cypher, params or {})
+            result = conn.execute(cypher, params)
         except RuntimeError as e:
             message = str(e).splitlines()[0]
             if "read-only" in message or "read only" in message:
