@@ -59,24 +59,26 @@ def _prov_values(p: Provenance) -> dict[str, Any]:
             "rationale": p.rationale, "source": p.source}
 
 
-def node_rows(graph: PlanGraph, kind: str) -> list[dict[str, Any]]:
-    """One dict per node of `kind`, every column present (None where empty)."""
+def node_rows(graph: PlanGraph, kind: str, plan: str | None = None) -> list[dict[str, Any]]:
+    """One dict per node of `kind`, every column present (None where empty); `plan` overrides the plan id."""
+    plan = plan or graph.plan_id
     rows = []
     for n in graph.of_kind(kind):
         row: dict[str, Any] = dict.fromkeys(node_columns(kind))
-        row.update(uid=f"{graph.plan_id}:{n.id}", id=n.id, plan=graph.plan_id, name=n.name, name_en=n.name_en,
+        row.update(uid=f"{plan}:{n.id}", id=n.id, plan=plan, name=n.name, name_en=n.name_en,
                    text=n.text, **{k: v for k, v in n.props.items() if k in row}, **_prov_values(n.provenance))
         rows.append(row)
     return rows
 
 
-def edge_rows(graph: PlanGraph, kind: str) -> list[dict[str, Any]]:
+def edge_rows(graph: PlanGraph, kind: str, plan: str | None = None) -> list[dict[str, Any]]:
     """One dict per edge of `kind`: `from` and `to` uids, then every property column."""
+    plan = plan or graph.plan_id
     rows = []
     for e in graph.edges:
         if e.kind != kind:
             continue
-        row: dict[str, Any] = {"from": f"{graph.plan_id}:{e.source}", "to": f"{graph.plan_id}:{e.target}"}
+        row: dict[str, Any] = {"from": f"{plan}:{e.source}", "to": f"{plan}:{e.target}"}
         row.update(dict.fromkeys(edge_columns(kind)))
         row.update({k: v for k, v in e.props.items() if k in row}, **_prov_values(e.provenance))
         rows.append(row)

@@ -27,12 +27,27 @@ def _arrow_type(kind: str) -> Any:
     return pa.list_(pa.string()) if kind == "STRING[]" else pa.type_for_alias(_ARROW[kind])
 
 
+def _remove_side_files(path: Path) -> None:
+    """The .wal/.lock files beside a database: a log left beside another database must never be replayed."""
+    for side in _SIDE_FILES:
+        path.with_name(path.name + side).unlink(missing_ok=True)
+
+
 def _remove_db(path: Path) -> None:
-    for p in [path, *(path.with_name(path.name + s) for s in _SIDE_FILES)]:
-        if p.is_dir():
-            shutil.rmtree(p)
-        elif p.exists():
-            p.unlink()
+    _remove_side_files(path)
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def _copy(conn: Any, kind: str, rows: list[dict[str, Any]], columns: dict[str, str]) -> None:
+    """Bulk-load rows into a table with COPY from an Arrow table typed by the model."""
+    import pyarrow as pa
+
+    if rows:
+        schema = pa.schema([(c, _arrow_type(t)) for c, t in columns.items()])
+        conn.execute(f"COPY {kind} FROM $rows", {"rows": pa.Table.from_pylist(rows, schema=schema)})
 
 
 def ddl() -> list[str]:
@@ -53,11 +68,11 @@ class LadybugStore:
         self.path = Path(settings.path)
         self._db: Any = None
         self._conn: Any = None
+        self._plan: str | None = None  # a file holds one plan; looked up once per open
 
     # -- writing ----------------------------------------------------------------------------------------
     def build(self, graph: PlanGraph) -> None:
         import ladybug
-        import pyarrow as pa
 
         self.close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,16 +84,9 @@ class LadybugStore:
             for statement in ddl():
                 conn.execute(statement)
             for kind in NODE_KINDS:
-                rows = node_rows(graph, kind)
-                if rows:
-                    schema = pa.schema([(c, _arrow_type(t)) for c, t in node_columns(kind).items()])
-                    conn.execute(f"COPY {kind} FROM $rows", {"rows": pa.Table.from_pylist(rows, schema=schema)})
+                _copy(conn, kind, node_rows(graph, kind), node_columns(kind))
             for kind in EDGE_KINDS:
-                rows = edge_rows(graph, kind)
-                if rows:
-                    cols = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
-                    schema = pa.schema([(c, _arrow_type(t)) for c, t in cols.items()])
-                    conn.execute(f"COPY {kind} FROM $rows", {"rows": pa.Table.from_pylist(rows, schema=schema)})
+                _copy(conn, kind, edge_rows(graph, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
         except RuntimeError as e:
             conn.close()
             db.close()
@@ -86,10 +94,7 @@ class LadybugStore:
             raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
         conn.close()
         db.close()
-        for side in _SIDE_FILES:  # the old database's write-ahead log must not be replayed onto the new one
-            old = self.path.with_name(self.path.name + side)
-            if old.exists():
-                old.unlink()
+        _remove_side_files(self.path)  # the old database's log must not be replayed onto the new one
         if self.path.is_dir():
             shutil.rmtree(self.path)
         os.replace(staging, self.path)
@@ -118,7 +123,9 @@ class LadybugStore:
         conn = self._connection()
         params = dict(params or {})
         if "$plan" in cypher and "plan" not in params:  # a file holds one plan: the named queries still name it
-            params["plan"] = self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan", {})[0]["plan"]
+            if self._plan is None:
+                self._plan = self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan", {})[0]["plan"]
+            params["plan"] = self._plan
         return self._execute(conn, cypher, params)
 
     @staticmethod
@@ -169,4 +176,4 @@ class LadybugStore:
         if self._conn is not None:
             self._conn.close()
             self._db.close()
-        self._conn = self._db = None
+        self._conn = self._db = self._plan = None

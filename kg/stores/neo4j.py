@@ -20,6 +20,7 @@ from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
 from kg.stores.base import StoreSettings, edge_columns, edge_rows, graph_from_rows, node_columns, node_rows
 
 BATCH = 5000
+DELETE_PLAN = "MATCH (n:PlanNode {plan: $plan}) DETACH DELETE n"
 TIMEOUT_S = 5.0  # connect and acquire: an unreachable server is reported well within 10 seconds
 
 
@@ -111,13 +112,13 @@ class Neo4jStore:
                               rows=batch).single()["n"])
 
         for kind in NODE_KINDS:
-            rows = [self._props(r, staging) for r in node_rows(graph, kind)]
+            rows = [{k: v for k, v in r.items() if v is not None} for r in node_rows(graph, kind, staging)]
             for batch in _batches(rows):
                 self._write(functools.partial(write_nodes, kind=kind, batch=batch))
         for kind in EDGE_KINDS:
-            rows = [{"src": f"{staging}:{r['from'].split(':', 1)[1]}", "dst": f"{staging}:{r['to'].split(':', 1)[1]}",
+            rows = [{"src": r["from"], "dst": r["to"],
                      "props": {k: v for k, v in r.items() if k not in ("from", "to") and v is not None}}
-                    for r in edge_rows(graph, kind)]
+                    for r in edge_rows(graph, kind, staging)]
             for batch in _batches(rows):
                 made = self._write(functools.partial(write_edges, kind=kind, batch=batch))
                 if made != len(batch):
@@ -125,15 +126,8 @@ class Neo4jStore:
                                      f"{len(batch) - made} {kind} edge(s) name a node that does not exist")
 
     @staticmethod
-    def _props(row: dict[str, Any], staging: str) -> dict[str, Any]:
-        out = {k: v for k, v in row.items() if v is not None}
-        out["plan"] = staging
-        out["uid"] = f"{staging}:{row['id']}"
-        return out
-
-    @staticmethod
     def _swap(tx: Any, plan: str, staging: str) -> None:
-        tx.run("MATCH (n:PlanNode {plan: $plan}) DETACH DELETE n", plan=plan).consume()
+        tx.run(DELETE_PLAN, plan=plan).consume()
         tx.run("MATCH (n:PlanNode {plan: $staging}) SET n.plan = $plan, n.uid = $plan + ':' + n.id",
                staging=staging, plan=plan).consume()
 
@@ -142,7 +136,7 @@ class Neo4jStore:
             self.delete_plan(plan)
 
     def delete_plan(self, plan: str) -> None:
-        self._write(lambda tx: tx.run("MATCH (n:PlanNode {plan: $plan}) DETACH DELETE n", plan=plan).consume())
+        self._write(lambda tx: tx.run(DELETE_PLAN, plan=plan).consume())
 
     # -- reading ----------------------------------------------------------------------------------------
     def plan_id(self) -> str:
