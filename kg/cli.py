@@ -5,10 +5,11 @@ Exit codes: 0 success, 1 runtime error, 2 bad usage or invalid input. Errors are
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -174,21 +175,125 @@ def stats_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan:
     emit(rows, fmt, "Graph")
 
 
+# typer has no repeated two-value option, so `-p NAME VALUE` pairs are read from the extra arguments.
+WITH_PARAMS = {"allow_extra_args": True, "ignore_unknown_options": True}
+PARAMS_HELP = "Parameters: -p NAME VALUE (or --param NAME VALUE), repeated for several."
+
+
+def params_from(ctx: typer.Context) -> dict[str, str]:
+    """`-p NAME VALUE` pairs from the command's extra arguments; anything else is a usage error."""
+    from kg.errors import UsageError
+
+    args, out = list(ctx.args), {}
+    while args:
+        flag = args.pop(0)
+        if flag not in ("-p", "--param") or len(args) < 2:
+            raise UsageError(f"unexpected {flag!r}: " + ("-p takes a NAME and a VALUE" if flag in ("-p", "--param")
+                                                         else PARAMS_HELP))
+        name, value = args.pop(0), args.pop(0)
+        if name in out:
+            raise UsageError(f"-p {name} is given twice")
+        out[name] = value
+    return out
+
+
+@contextlib.contextmanager
+def opened(store: StoreKind, db: Path, plan: str | None = None) -> Iterator[Any]:
+    """The store named on the command line, closed afterwards whatever happens."""
+    from kg.stores.base import open_store
+
+    graph_store = open_store(store_settings(store, db, plan))
+    try:
+        yield graph_store
+    finally:
+        graph_store.close()
+
+
+@command("queries")
+def queries_cmd(fmt: FormatOpt = Format.table) -> None:
+    """List the named queries: topic, name, purpose and parameters.
+
+    Example: kg queries --format json
+    """
+    from kg.queries import load_queries
+
+    rows = [{"topic": q.topic, "name": q.name, "purpose": q.doc,
+             "parameters": [f"{p.name}: {p.doc}" for p in q.params.values()]}
+            for q in sorted(load_queries().values(), key=lambda q: (q.topic, q.name))]
+    emit(rows, fmt, "Named queries")
+
+
+@command("query", context_settings=WITH_PARAMS, epilog=PARAMS_HELP)
+def query_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A named query (see `kg queries`).")],
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Ask a named question. Entity parameters take a code (T15, 15), a Chinese or English name, or a unique part.
+
+    Example: kg query departments_for_target -p target 结构调整
+    """
+    from kg.queries import ask
+
+    given = params_from(ctx)
+    with opened(store, db, plan) as graph_store:
+        rows = ask(graph_store, name, given)
+    emit(rows, fmt, name)
+
+
+def _value(text: str) -> Any:
+    """A -p value for user Cypher: a JSON number, list or boolean when it parses as one, otherwise the text."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, int | float | list | bool) else text
+
+
+@command("cypher", context_settings=WITH_PARAMS, epilog=PARAMS_HELP)
+def cypher_cmd(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Read-only Cypher; $plan is filled in, other values come from -p.")],
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Run your own read-only Cypher. Writes (CREATE, MERGE, SET, DELETE, REMOVE, COPY, LOAD CSV, ...) are refused.
+
+    Values travel as parameters: write $name in the query and pass -p name VALUE.
+
+    Example: kg cypher "MATCH (t:Task {plan: $plan}) WHERE t.number < $n RETURN t.id, t.name" -p n 4
+    """
+    from kg.readonly import check_read_only
+
+    given = {k: _value(v) for k, v in params_from(ctx).items()}
+    check_read_only(text)
+    with opened(store, db, plan) as graph_store:
+        rows = graph_store.read(text, given)
+    emit(rows, fmt)
+
+
 @command("export")
 def export_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="The file to write (a folder for csv).")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json (node-link), graphml, gexf or csv.")]
     = ExportFormat.json,
-    seed: SeedOpt = None,
+    seed: Annotated[Path | None, typer.Option("--seed", file_okay=False,
+                                              help="Export straight from a seed folder instead of the store.")] = None,
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
 ) -> None:
-    """Export the whole graph: node-link JSON (stable), GraphML, GEXF, or a folder of CSV files.
+    """Export the whole graph from the store: node-link JSON (stable), GraphML, GEXF, or a folder of CSV files.
 
-    Example: kg export --format json -o plan.json
+    Example: kg export --format graphml -o plan.graphml
     """
     from kg.output import export_graph
-    from kg.seed import load_plan
 
-    export_graph(load_plan(seed), fmt.value, output)
+    if seed is not None:
+        from kg.seed import load_plan
+
+        graph = load_plan(seed)
+    else:
+        with opened(store, db, plan) as graph_store:
+            graph = graph_store.read_graph()
+    export_graph(graph, fmt.value, output)
     typer.echo(f"wrote {output}")
 
 

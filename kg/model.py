@@ -6,6 +6,8 @@ typed properties; the stores derive their schemas from these declarations and th
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,12 +42,18 @@ class Provenance:
         return out
 
 
+def natural_key(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort codes the way people count: T2 before T10, I1.2 before I1.10."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", code) if part)
+
+
 # Property types understood by every store: STRING, INT64, DOUBLE, BOOL, STRING[].
 PropType = Literal["STRING", "INT64", "DOUBLE", "BOOL", "STRING[]"]
 
 # Properties every node has, besides its kind-specific ones.
 COMMON_NODE_PROPS: dict[str, PropType] = {
     "id": "STRING",
+    "kind": "STRING",  # the node's label, as a property: one query text can name it on every store
     "plan": "STRING",
     "name": "STRING",
     "name_en": "STRING",
@@ -205,9 +213,13 @@ class PlanGraph:
         return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
 
     def to_json(self) -> dict[str, Any]:
-        """The stable node-link export: {"plan", "nodes": [...], "edges": [...]}."""
+        """The stable node-link export: {"plan", "nodes": [...], "edges": [...]}, in an order that does not depend
+        on where the graph came from (nodes by kind level and id, edges by kind, source and target)."""
+        nodes = sorted(self.nodes.values(), key=lambda n: (KIND_LEVEL.get(n.kind, 99), n.kind, natural_key(n.id)))
+        edges = sorted(self.edges, key=lambda e: (e.kind, natural_key(e.source), natural_key(e.target),
+                                                  json.dumps(e.as_dict(), ensure_ascii=False, sort_keys=True)))
         return {
             "plan": self.plan_id,
-            "nodes": [n.as_dict(self.plan_id) for n in self.nodes.values()],
-            "edges": [e.as_dict() for e in self.edges],
+            "nodes": [n.as_dict(self.plan_id) for n in nodes],
+            "edges": [e.as_dict() for e in edges],
         }

@@ -1,22 +1,43 @@
 """cypher/ -> named queries: the file stem is the name, the folder the topic, the header the doc and params.
 
-Header lines: `// purpose` first, then one `// param NAME: description` per parameter. `$plan` is supplied
-by the store and need not be declared. The loader refuses duplicate names and parameters used but not
-declared, or declared but not used.
+Header lines: `// purpose` first, then one `// param NAME: description` per parameter, or
+`// param NAME (int): description` for a whole number. `$plan` is supplied by the store and need not be
+declared. The loader refuses duplicate names and parameters used but not declared, or declared but not used.
+
+Where a store's dialect truly differs, `cypher/<topic>/<store>/<name>.cypher` overrides the common text for
+that store; it must declare the same parameters as the query it overrides.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from kg.errors import QueryError
+from kg.errors import QueryError, UsageError
 
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 IMPLICIT = {"plan"}
+STORE_DIRS = ("ladybug", "neo4j")
 RE_PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-RE_PARAM_DECL = re.compile(r"^//\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+)$")
+RE_PARAM_DECL = re.compile(r"^//\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((int|text)\))?\s*:\s*(.+)$")
+
+# A parameter named like a kind takes an entity of that kind; `kg query` resolves names to ids for it.
+PARAM_KINDS = {"task": "Task", "target": "Target", "area": "Area", "indicator": "Indicator",
+               "department": "Department", "other": "Department", "source": None, "dest": None}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    doc: str
+    type: str = "text"  # text | int
+
+    @property
+    def kind(self) -> str | None:
+        """The entity kind this parameter names (None: any kind), or '' when it is not an entity."""
+        return PARAM_KINDS.get(self.name, "")
 
 
 @dataclass(frozen=True)
@@ -24,29 +45,36 @@ class Query:
     name: str
     topic: str
     doc: str
-    params: dict[str, str]  # name -> description
+    params: dict[str, Param]
     text: str
     path: Path
+    variants: dict[str, str] = field(default_factory=dict)  # store kind -> text
+
+    def text_for(self, store: str) -> str:
+        return self.variants.get(store, self.text)
 
 
 def _parse(path: Path, root: Path) -> Query:
     raw = path.read_text(encoding="utf-8")
-    header = [line for line in raw.splitlines() if line.startswith("//")]
-    body = "\n".join(line for line in raw.splitlines() if not line.startswith("//")).strip()
+    lines = raw.splitlines()
+    header = [line for line in lines if line.startswith("//")]
+    body = "\n".join(line for line in lines if not line.startswith("//")).strip()
     where = path.relative_to(root.parent)
-    if not header:
+    if not header or RE_PARAM_DECL.match(header[0]):
         raise QueryError(f"{where}:1: a named query starts with '// <one line of purpose>'")
     params = {}
     for line in header[1:]:
         m = RE_PARAM_DECL.match(line)
         if m:
-            params[m.group(1)] = m.group(2).strip()
+            params[m.group(1)] = Param(m.group(1), m.group(3).strip(), m.group(2) or "text")
     used = set(RE_PARAM_USE.findall(body)) - IMPLICIT
     if used - set(params):
         raise QueryError(f"{where}: uses ${', $'.join(sorted(used - set(params)))} without declaring it "
                          "(add '// param NAME: what it is')")
     if set(params) - used:
         raise QueryError(f"{where}: declares {', '.join(sorted(set(params) - used))} but never uses it")
+    if not body:
+        raise QueryError(f"{where}: has a header but no Cypher")
     return Query(path.stem, path.parent.name, header[0].lstrip("/ ").strip(), params, body, path)
 
 
@@ -58,11 +86,24 @@ def load_queries(root: Path = CYPHER_DIR) -> dict[str, Query]:
             raise QueryError(f"duplicate query name {query.name!r}: {out[query.name].path.relative_to(root.parent)} "
                              f"and {path.relative_to(root.parent)}")
         out[query.name] = query
+    for path in sorted(root.glob("*/*/*.cypher")):
+        where = path.relative_to(root.parent)
+        store = path.parent.name
+        if store not in STORE_DIRS:
+            raise QueryError(f"{where}: a per-store variant lives in a folder named after a store "
+                             f"({', '.join(STORE_DIRS)}), not {store!r}")
+        variant = _parse(path, root)
+        base = out.get(variant.name)
+        if base is None or base.topic != path.parent.parent.name:
+            raise QueryError(f"{where}: overrides no query (expected {path.parent.parent.name}/{path.name} beside it)")
+        if variant.params != base.params:
+            raise QueryError(f"{where}: declares other parameters than {base.path.relative_to(root.parent)}")
+        base.variants[store] = variant.text
     return out
 
 
-def bind(query: Query, given: dict[str, str]) -> dict[str, object]:
-    """Check the caller's parameters against the declaration; values stay parameters, never text."""
+def bind(query: Query, given: dict[str, str]) -> dict[str, Any]:
+    """Check the caller's parameters against the declaration and type them; values stay parameters, never text."""
     unknown = set(given) - set(query.params)
     missing = set(query.params) - set(given)
     if unknown or missing:
@@ -70,4 +111,50 @@ def bind(query: Query, given: dict[str, str]) -> dict[str, object]:
         raise QueryError(f"query {query.name} takes {expected}" +
                          (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "") +
                          (f"; missing: {', '.join(sorted(missing))}" if missing else ""))
-    return dict(given)
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        if query.params[name].type == "int":
+            try:
+                out[name] = int(value)
+            except (TypeError, ValueError):
+                raise UsageError(f"query {query.name}: -p {name} takes a whole number, not {value!r}") from None
+        else:
+            out[name] = value
+    return out
+
+
+def run(store: Any, query: Query, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run a named query on a store, with that store's variant where there is one."""
+    rows: list[dict[str, Any]] = store.read(query.text_for(store.kind), params)
+    return rows
+
+
+def entity_rows(store: Any, queries: dict[str, Query] | None = None) -> list[dict[str, Any]]:
+    """Every entity of the plan in the store, with its names: what name resolution searches."""
+    query = (queries or load_queries())["entities"]
+    return run(store, query, {"kind": ""})
+
+
+def lookup(queries: dict[str, Query], name: str) -> Query:
+    if name in queries:
+        return queries[name]
+    import difflib
+
+    close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
+    raise QueryError(f"no named query {name!r}" + (f"; did you mean {', '.join(close)}?" if close else "") +
+                     " (`kg queries` lists them)")
+
+
+def ask(store: Any, name: str, given: dict[str, str], queries: dict[str, Query] | None = None) -> list[dict[str, Any]]:
+    """Run a named query with the caller's parameters; parameters that name an entity accept codes and names."""
+    from kg.resolve import entities_from_rows, resolve
+
+    queries = queries or load_queries()
+    query = lookup(queries, name)
+    params = bind(query, given)
+    entity_params = [p for p in query.params.values() if p.kind != ""]
+    if entity_params:
+        entities = entities_from_rows(entity_rows(store, queries))
+        for p in entity_params:
+            params[p.name] = resolve(entities, str(params[p.name]), p.kind)
+    return run(store, query, params)

@@ -52,3 +52,14 @@ def store(store_settings):  # type: ignore[no-untyped-def]
             s.delete_plan(plan)
         s._write(lambda tx: tx.run("MATCH (n:ForeignData) DETACH DELETE n").consume())
     s.close()
+
+
+@pytest.fixture
+def cli_store(store, store_settings, plan_graph):  # type: ignore[no-untyped-def]
+    """The Shenyang plan built into each store, and the CLI arguments and environment that reach it."""
+    store.build(plan_graph)
+    if store_settings.kind == "ladybug":
+        return ["--db", str(store_settings.path)], {}
+    env = {"NEO4J_URI": store_settings.uri, "NEO4J_USERNAME": store_settings.user,
+           "NEO4J_PASSWORD": store_settings.password}
+    return ["--store", "neo4j"], env

@@ -9,14 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
-from tests.conftest import SOURCE
+from tests.conftest import SEED, SOURCE
 
 runner = CliRunner()
 
 
 def test_every_command_has_help_with_an_example() -> None:
     names = [c.name for c in app.registered_commands]
-    assert {"parse", "validate", "build", "stats", "export"} <= set(names)
+    assert {"parse", "validate", "build", "stats", "export", "queries", "query", "cypher"} <= set(names)
     for name in names:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, name
@@ -103,7 +103,7 @@ def test_neo4j_unreachable_is_one_line_exit_1() -> None:
 @pytest.mark.parametrize("fmt", ["json", "graphml", "gexf", "csv"])
 def test_export_formats(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / ("out" if fmt == "csv" else f"plan.{fmt}")
-    result = runner.invoke(app, ["export", "--format", fmt, "-o", str(out)])
+    result = runner.invoke(app, ["export", "--format", fmt, "-o", str(out), "--seed", str(SEED)])
     assert result.exit_code == 0, result.output
     if fmt == "json":
         data = json.loads(out.read_text(encoding="utf-8"))
@@ -119,3 +119,99 @@ def test_export_formats(tmp_path: Path, fmt: str) -> None:
 
         g = nx.read_graphml(out) if fmt == "graphml" else nx.read_gexf(out)
         assert g.number_of_nodes() == 172 and g.nodes["T15"]["name"] == "加快发展数字经济"
+
+
+def test_export_from_the_store_equals_export_from_seed(cli_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args, env = cli_store
+    from_store, from_seed = tmp_path / "store.json", tmp_path / "seed.json"
+    result = runner.invoke(app, ["export", "-o", str(from_store), *args], env=env)
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["export", "-o", str(from_seed), "--seed", str(SEED)]).exit_code == 0
+    assert json.loads(from_store.read_text(encoding="utf-8")) == json.loads(from_seed.read_text(encoding="utf-8"))
+
+
+def test_queries_lists_every_named_query_with_parameters() -> None:
+    from kg.queries import load_queries
+
+    result = runner.invoke(app, ["queries", "--format", "json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert {r["name"] for r in rows} == set(load_queries())
+    upstream = next(r for r in rows if r["name"] == "upstream")
+    assert upstream["topic"] == "dependencies"
+    assert [p.split(":")[0] for p in upstream["parameters"]] == ["task", "depth"]
+
+
+def test_query_accepts_names_the_way_people_write_them(cli_store) -> None:  # type: ignore[no-untyped-def]
+    args, env = cli_store
+
+    def tasks(*given: str) -> list[str]:
+        result = runner.invoke(app, ["query", "department_tasks", *given, "-f", "json", *args], env=env)
+        assert result.exit_code == 0, result.output
+        return [r["task"] for r in json.loads(result.stdout)]
+
+    by_code = tasks("-p", "department", "D-commerce")
+    assert by_code == tasks("-p", "department", "商务局") == tasks("-p", "department", "bureau of commerce")
+    assert {"T3", "T4", "T10", "T35"} <= set(by_code)
+    up = runner.invoke(app, ["query", "upstream", "-p", "task", "15", "-p", "depth", "1", "-f", "csv", *args], env=env)
+    assert up.exit_code == 0 and up.stdout.splitlines() == ["distance,task,name", "1,T25,实施人才强市战略"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["query", "no_such_query"], "Error: no named query 'no_such_query'"),
+    (["query", "area_tasks"], "Error: query area_tasks takes -p area VALUE; missing: area"),
+    (["query", "area_tasks", "-p", "area", "A1", "-p", "zone", "x"], "unknown: zone"),
+    (["query", "upstream", "-p", "task", "T15", "-p", "depth", "deep"], "-p depth takes a whole number, not 'deep'"),
+    (["query", "department_tasks", "-p", "department", "局"], "Error: '局' could be 25 departments: "),
+    (["query", "department_tasks", "-p", "department", "市外交部"], "Error: no department is called '市外交部'"),
+    (["query", "upstream", "-p", "task", "99", "-p", "depth", "1"], "Error: no task is called '99'"),
+    (["query", "area_tasks", "-p", "area"], "Error: unexpected '-p': -p takes a NAME and a VALUE"),
+    (["cypher", "MATCH (n) RETURN n", "--bogus"], "Error: unexpected '--bogus'"),
+])
+def test_query_usage_errors_exit_2_in_one_line(tmp_path: Path, plan_graph, argv: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    from kg.stores.base import StoreSettings, open_store
+
+    db = tmp_path / "plan.lbug"
+    open_store(StoreSettings(path=db)).build(plan_graph)
+    result = runner.invoke(app, [*argv, "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: ") and message in result.stderr and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_query_without_a_built_graph_says_to_build(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["query", "plan_overview", "--db", str(tmp_path / "none.lbug")])
+    assert result.exit_code == 2 and "run `kg build` first" in result.stderr
+
+
+def test_cypher_reads_with_parameters(cli_store) -> None:  # type: ignore[no-untyped-def]
+    args, env = cli_store
+    result = runner.invoke(app, ["cypher", "MATCH (t:Task {plan: $plan}) WHERE t.number <= $n "
+                                 "RETURN t.id AS id ORDER BY t.number", "-p", "n", "3", "-f", "json", *args], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"id": "T1"}, {"id": "T2"}, {"id": "T3"}]
+
+
+WRITES = [
+    "MATCH (t:Task) SET t.name = 'x'",
+    "CREATE (:Task {uid: 'x', id: 'T99', name: 'x'})",
+    "MATCH (t:Task {id: 'T1'}) DETACH DELETE t",
+    "MATCH (d:Department) REMOVE d.name",
+    "MERGE (:Task {uid: 'y'})",
+    "match (t:Task) set t.name = 'lower-case writes too'",
+    "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row",
+    "COPY Task FROM 'tasks.csv'",
+    "CALL apoc.create.node(['Task'], {id: 'T99'})",
+    "MATCH (t:Task) WITH t /* comment */ DELETE t",
+]
+
+
+@pytest.mark.parametrize("cypher", WRITES)
+def test_cypher_refuses_writes_and_changes_nothing(cli_store, cypher: str) -> None:  # type: ignore[no-untyped-def]
+    args, env = cli_store
+    before = _stats(args, env)
+    result = runner.invoke(app, ["cypher", cypher, *args], env=env)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: refused: `kg cypher` only reads") and result.stderr.count("\n") == 1
+    assert _stats(args, env) == before
+

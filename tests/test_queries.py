@@ -8,21 +8,39 @@ from pathlib import Path
 import pytest
 
 from kg.errors import QueryError
-from kg.queries import bind, load_queries
+from kg.model import PlanGraph
+from kg.queries import ask, bind, load_queries, run
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 # The parameters each golden result was taken with.
 ARGS: dict[str, dict[str, str]] = {
     "departments_for_target": {"target": "G3"},
+    "targets_of_department": {"department": "D-commerce"},
+    "department_tasks": {"department": "D-commerce"},
+    "indicator_owners": {"indicator": "I1.1"},
     "department_workload": {},
-    "targets_without_indicator": {},
+    "upstream": {"task": "T15", "depth": "3"},
+    "downstream": {"task": "T22", "depth": "2"},
+    "impact": {"task": "T22"},
+    "path": {"source": "T15", "dest": "D-commerce"},
+    "plan_overview": {},
     "area_tasks": {"area": "A13"},
+    "target_tree": {"target": "G3"},
+    "search": {"text": "商务"},
+    "entities": {"kind": "Area"},
+    "shared_tasks": {"department": "D-drc", "other": "D-miit"},
+    "coordination_pairs": {},
+    "tasks_without_lead": {},
+    "indicators_without_task": {},
+    "targets_without_indicator": {},
 }
+# Lists whose order the query defines (paths); every other list comes from collect() and is compared as a set.
+ORDERED = {"ids", "names", "relations"}
 
 
 def _normal(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """collect() order is not defined by Cypher: compare lists as sorted."""
-    return [{k: sorted(v) if isinstance(v, list) else v for k, v in row.items()} for row in rows]
+    return [{k: sorted(v) if isinstance(v, list) and k not in ORDERED else v for k, v in row.items()} for row in rows]
 
 
 def test_every_query_has_a_golden_result() -> None:
@@ -32,8 +50,7 @@ def test_every_query_has_a_golden_result() -> None:
 @pytest.mark.parametrize("name", sorted(ARGS))
 def test_golden_on_each_store(store, plan_graph, name: str) -> None:  # type: ignore[no-untyped-def]
     store.build(plan_graph)
-    query = load_queries()[name]
-    rows = store.read(query.text, bind(query, ARGS[name]))
+    rows = ask(store, name, ARGS[name])
     golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
     assert _normal(rows) == _normal(golden)
 
@@ -49,6 +66,75 @@ def test_golden_results_agree_with_the_seed(plan_graph) -> None:  # type: ignore
     assert [r["task"] for r in area] == ["T62", "T63", "T64", "T65"]
     assert json.loads((GOLDEN / "targets_without_indicator.json").read_text(encoding="utf-8")) == [
         {"target": "G10", "name": "安全能力实现新提升"}]
+
+
+def _nx(graph: PlanGraph, kinds: set[str]):  # type: ignore[no-untyped-def]
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(graph.nodes)
+    g.add_edges_from((e.source, e.target) for e in graph.edges if e.kind in kinds)
+    return g
+
+
+def _golden(name: str) -> list[dict[str, object]]:
+    return json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_dependency_goldens_agree_with_the_overlays(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    import networkx as nx
+
+    deps = _nx(plan_graph, {"DEPENDS_ON"})  # task -> the task it waits on
+    up = nx.single_source_shortest_path_length(deps, "T15", cutoff=3)
+    assert [(r["distance"], r["task"]) for r in _golden("upstream")] == sorted((d, t) for t, d in up.items() if d)
+    down = nx.single_source_shortest_path_length(deps.reverse(), "T22", cutoff=2)
+    assert [(r["distance"], r["task"]) for r in _golden("downstream")] == sorted((d, t) for t, d in down.items() if d)
+    impact = _golden("impact")
+    assert {r["task"] for r in impact} == {"T22"} | nx.ancestors(deps, "T22")
+    contributes = _nx(plan_graph, {"CONTRIBUTES_TO"})
+    for row in impact:
+        assert sorted(row["indicators"]) == sorted(contributes.successors(row["task"]))  # type: ignore[arg-type]
+
+
+def test_path_golden_lists_every_shortest_path(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    import networkx as nx
+
+    g = _nx(plan_graph, set(plan_graph.counts()["edges"])).to_undirected()
+    g.remove_node("PLAN")
+    expected = sorted(nx.all_shortest_paths(g, "T15", "D-commerce"))
+    assert [r["ids"] for r in _golden("path")] == expected
+
+
+def test_ownership_goldens_agree_with_the_overlays(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    edges = plan_graph.edges
+    areas = {e.source for e in edges if e.kind == "ADVANCES" and e.target == "G3"}
+    tasks = {e.target for e in edges if e.kind == "HAS_TASK" and e.source in areas}
+    leads = {(e.source, e.target) for e in edges if e.kind == "LEADS" and e.target in tasks}
+    lead_rows = {(r["department"], r["tasks"]) for r in _golden("departments_for_target") if r["role"] == "lead"}
+    assert lead_rows == {(d, sum(1 for x, _ in leads if x == d)) for d, _ in leads}
+    contributing = {e.source for e in edges if e.kind == "CONTRIBUTES_TO" and e.target == "I1.1"}
+    owners = {(e.source, e.kind) for e in edges if e.kind in ("LEADS", "SUPPORTS") and e.target in contributing}
+    assert {(r["department"], "LEADS" if r["role"] == "lead" else "SUPPORTS") for r in _golden("indicator_owners")} \
+        == owners
+    shared = {e.target for e in edges if e.kind in ("LEADS", "SUPPORTS") and e.source == "D-drc"} & \
+             {e.target for e in edges if e.kind in ("LEADS", "SUPPORTS") and e.source == "D-miit"}
+    assert {r["task"] for r in _golden("shared_tasks")} == shared
+    top = _golden("coordination_pairs")[0]
+    assert top["shared"] == len(top["tasks"]) == 7  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("gap", ["tasks_without_lead", "indicators_without_task"])
+def test_gap_queries_find_gaps_made_on_purpose(store, plan_graph, gap: str) -> None:  # type: ignore[no-untyped-def]
+    """The Shenyang plan has none of these gaps; a copy with one removed must show exactly it."""
+    broken = PlanGraph(plan_graph.plan_id, dict(plan_graph.nodes), [
+        e for e in plan_graph.edges
+        if not (e.kind == "LEADS" and e.target == "T7") and not (e.kind == "CONTRIBUTES_TO" and e.target == "I2.1")])
+    store.build(broken)
+    rows = run(store, load_queries()[gap], {})
+    if gap == "tasks_without_lead":
+        assert [r["task"] for r in rows] == ["T7"]
+    else:
+        assert [(r["indicator"], r["target"]) for r in rows] == [("I2.1", "G2")]
 
 
 def test_loader_refuses_bad_declarations(tmp_path: Path) -> None:
@@ -72,3 +158,29 @@ def test_bind_names_the_expected_parameters() -> None:
     query = load_queries()["area_tasks"]
     with pytest.raises(QueryError, match="takes -p area VALUE; unknown: zone; missing: area"):
         bind(query, {"zone": "A1"})
+
+
+def test_loader_attaches_per_store_variants_and_checks_them(tmp_path: Path) -> None:
+    root = tmp_path / "cypher"
+    (root / "deps" / "ladybug").mkdir(parents=True)
+    (root / "deps" / "path.cypher").write_text("// p\n// param a: x\nRETURN $a AS common", encoding="utf-8")
+    (root / "deps" / "ladybug" / "path.cypher").write_text("// p\n// param a: x\nRETURN $a AS lb", encoding="utf-8")
+    query = load_queries(root)["path"]
+    assert query.text_for("ladybug") == "RETURN $a AS lb" and query.text_for("neo4j") == "RETURN $a AS common"
+    (root / "deps" / "ladybug" / "path.cypher").write_text("// p\n// param b: x\nRETURN $b", encoding="utf-8")
+    with pytest.raises(QueryError, match=r"cypher/deps/ladybug/path.cypher: declares other parameters"):
+        load_queries(root)
+    (root / "deps" / "ladybug" / "path.cypher").unlink()
+    (root / "deps" / "ladybug" / "orphan.cypher").write_text("// p\nRETURN 1", encoding="utf-8")
+    with pytest.raises(QueryError, match="overrides no query"):
+        load_queries(root)
+    (root / "deps" / "ladybug" / "orphan.cypher").unlink()
+    (root / "deps" / "sqlite").mkdir()
+    (root / "deps" / "sqlite" / "path.cypher").write_text("// p\n// param a: x\nRETURN $a", encoding="utf-8")
+    with pytest.raises(QueryError, match="folder named after a store"):
+        load_queries(root)
+
+
+def test_shipped_variants_are_few_and_real() -> None:
+    variants = {name: sorted(q.variants) for name, q in load_queries().items() if q.variants}
+    assert variants == {"path": ["ladybug"]}  # Ladybug spells shortest paths its own way

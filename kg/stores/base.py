@@ -31,6 +31,8 @@ class StoreSettings:
 class GraphStore(Protocol):
     """A graph database holding plan graphs, answering read-only Cypher."""
 
+    kind: str  # "ladybug" | "neo4j": which per-store query variant it runs
+
     def build(self, graph: PlanGraph) -> None:
         """Replace the plan's graph with `graph`, atomically: on failure the previous graph stays."""
 
@@ -65,7 +67,7 @@ def node_rows(graph: PlanGraph, kind: str, plan: str | None = None) -> list[dict
     rows = []
     for n in graph.of_kind(kind):
         row: dict[str, Any] = dict.fromkeys(node_columns(kind))
-        row.update(uid=f"{plan}:{n.id}", id=n.id, plan=plan, name=n.name, name_en=n.name_en,
+        row.update(uid=f"{plan}:{n.id}", id=n.id, kind=n.kind, plan=plan, name=n.name, name_en=n.name_en,
                    text=n.text, **{k: v for k, v in n.props.items() if k in row}, **_prov_values(n.provenance))
         rows.append(row)
     return rows

@@ -64,6 +64,8 @@ def ddl() -> list[str]:
 
 
 class LadybugStore:
+    kind = "ladybug"
+
     def __init__(self, settings: StoreSettings) -> None:
         self.path = Path(settings.path)
         self._db: Any = None

@@ -25,6 +25,8 @@ TIMEOUT_S = 5.0  # connect and acquire: an unreachable server is reported well w
 
 
 class Neo4jStore:
+    kind = "neo4j"
+
     def __init__(self, settings: StoreSettings) -> None:
         if not settings.uri:
             raise UsageError("the neo4j store needs NEO4J_URI (for example neo4j://localhost:7687 or "

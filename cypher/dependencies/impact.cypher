@@ -1,0 +1,13 @@
+// What a slipping task puts at risk: itself and every task waiting on it, nearest first, with their area, targets, indicators and lead departments.
+// param task: a task id such as T22
+MATCH p = (t:Task {plan: $plan, id: $task})<-[:DEPENDS_ON*0..10]-(u:Task)
+WITH u, min(length(p)) AS distance
+MATCH (a:Area)-[:HAS_TASK]->(u)
+OPTIONAL MATCH (a)-[:ADVANCES]->(g:Target)
+WITH distance, u, a, collect(DISTINCT g.id) AS targets
+OPTIONAL MATCH (u)-[:CONTRIBUTES_TO]->(i:Indicator)
+WITH distance, u, a, targets, collect(DISTINCT i.id) AS indicators
+OPTIONAL MATCH (d:Department)-[:LEADS]->(u)
+WITH distance, u, a, targets, indicators, collect(DISTINCT d.name) AS leads
+RETURN distance, u.id AS task, u.name AS name, a.id AS area, targets, indicators, leads
+ORDER BY distance, task
