@@ -297,6 +297,182 @@ def export_cmd(
     typer.echo(f"wrote {output}")
 
 
+def read_plan_graph(store: StoreKind, db: Path, plan: str | None) -> tuple[Any, list[Any]]:
+    """The whole plan read back from the store as a networkx graph, and its entities for name resolution."""
+    from kg.output import to_networkx
+    from kg.resolve import entities_from_graph
+
+    with opened(store, db, plan) as graph_store:
+        graph = graph_store.read_graph()
+    return to_networkx(graph), entities_from_graph(graph)
+
+
+def named(entities: list[Any], text: str, *kinds: str) -> str:
+    """Resolve `text` among entities of the given kinds; the error lists candidates of all of them."""
+    from kg.errors import NotFoundError
+    from kg.resolve import resolve
+
+    if len(kinds) == 1:
+        return resolve(entities, text, kinds[0])
+    for kind in kinds:  # a code or exact name of one kind first
+        try:
+            return resolve(entities, text, kind)
+        except NotFoundError:
+            continue
+    return resolve([e for e in entities if e.kind in kinds], text, None)
+
+
+TaskArg = Annotated[str, typer.Argument(help="A task: T15, 15, its Chinese or English name, or a unique part.")]
+DepthOpt = Annotated[int | None, typer.Option("--depth", min=1, help="Follow at most this many steps.")]
+TopOpt = Annotated[int | None, typer.Option("--top", min=1, help="Show only the first N rows.")]
+
+
+@command("deps")
+def deps_cmd(task: TaskArg, depth: DepthOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
+             plan: PlanOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """The tasks a task waits on (upstream) and the tasks waiting on it (downstream), with their distance.
+
+    Example: kg deps 15 --depth 2
+    """
+    from kg.analysis import deps
+
+    G, entities = read_plan_graph(store, db, plan)
+    task_id = named(entities, task, "Task")
+    emit(deps(G, task_id, depth), fmt, f"Dependencies of {task_id} {G.nodes[task_id]['name']}")
+
+
+@command("impact")
+def impact_cmd(task: TaskArg, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+               fmt: FormatOpt = Format.table) -> None:
+    """What a slipping task puts at risk: the tasks waiting on it, their areas, targets and indicators, and the
+    departments that would feel it, nearest first.
+
+    Example: kg impact 数字经济
+    """
+    from kg.analysis import impact
+
+    G, entities = read_plan_graph(store, db, plan)
+    task_id = named(entities, task, "Task")
+    emit(impact(G, task_id), fmt, f"If {task_id} {G.nodes[task_id]['name']} slips")
+
+
+@command("critical")
+def critical_cmd(top: TopOpt = 15, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
+                 plan: PlanOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """The tasks the plan leans on most, several measures side by side.
+
+    How to read it: `dependents` counts the tasks that wait on this one, directly or not; `indicators_at_risk`
+    the indicators they serve; a high `pagerank` means important tasks wait on it; a high `betweenness` means it
+    is a bridge on the routes from prerequisites to indicators. A task high on all four is where a slip costs most.
+
+    Example: kg critical --top 10
+    """
+    from kg.analysis import critical
+
+    G, _ = read_plan_graph(store, db, plan)
+    rows = critical(G)
+    emit(rows[:top] if top else rows, fmt, "Tasks the plan leans on most")
+
+
+@command("phases")
+def phases_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+               fmt: FormatOpt = Format.table) -> None:
+    """An order of tasks that respects the dependencies: phase 1 can start first, each later phase waits on
+    earlier ones. Dependency cycles are listed with their tasks.
+
+    Example: kg phases --format json
+    """
+    from kg.analysis import phases
+
+    G, _ = read_plan_graph(store, db, plan)
+    result = phases(G)
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    rows = [{"phase": p["phase"], "tasks": len(p["tasks"]), "which": p["tasks"]} for p in result["phases"]]
+    rows += [{"phase": "cycle", "tasks": len(c), "which": c} for c in result["cycles"]]
+    emit(rows, fmt, "Phases")
+
+
+@command("owners")
+def owners_cmd(
+    entity: Annotated[str, typer.Argument(help="A target (G3, 3, 结构调整) or an indicator (I3.1), area or task.")],
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """The departments that answer for a target or an indicator, lead and supporting, and through which tasks.
+
+    Example: kg owners 结构调整
+    """
+    from kg.analysis import owners
+
+    G, entities = read_plan_graph(store, db, plan)
+    entity_id = named(entities, entity, "Target", "Indicator", "Area", "Task")
+    emit(owners(G, entity_id), fmt, f"Who answers for {entity_id} {G.nodes[entity_id]['name']}")
+
+
+class MatrixOf(StrEnum):
+    target = "target"
+    indicator = "indicator"
+
+
+@command("matrix")
+def matrix_cmd(
+    of: Annotated[MatrixOf, typer.Option("--of", help="Departments against targets or against indicators.")]
+    = MatrixOf.target,
+    output: Annotated[Path | None, typer.Option("-o", "--output", dir_okay=False,
+                                                help="Write .xlsx (both matrices, one sheet each) or .csv.")] = None,
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """The department x target (or x indicator) responsibility matrix: tasks led / tasks supported in each cell.
+
+    Example: kg matrix -o responsibilities.xlsx
+    """
+    from kg.analysis import ownership_matrix
+    from kg.errors import UsageError
+    from kg.output import matrix_rows, render_rows, write_atomic, write_matrix_xlsx
+
+    G, _ = read_plan_graph(store, db, plan)
+    kind = "Target" if of is MatrixOf.target else "Indicator"
+    if output is None:
+        title = f"Departments x {of.value}s: tasks led/supported"
+        emit(matrix_rows(ownership_matrix(G, kind), compact=fmt is Format.table), fmt, title)
+        return
+    if output.suffix.lower() == ".xlsx":
+        write_matrix_xlsx([ownership_matrix(G, "Target"), ownership_matrix(G, "Indicator")], output)
+    elif output.suffix.lower() == ".csv":
+        write_atomic(output, "\ufeff" + render_rows(matrix_rows(ownership_matrix(G, kind), compact=False), "csv"))
+    else:
+        raise UsageError(f"{output}: the matrix is written as .xlsx or .csv, not {output.suffix or 'no suffix'!r}")
+    typer.echo(f"wrote {output}")
+
+
+@command("gaps")
+def gaps_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+             fmt: FormatOpt = Format.table) -> None:
+    """What the division of responsibility leaves open or strained: tasks with no lead or several, indicators no
+    task serves, targets nothing measures, departments leading far more than the median, single-department targets.
+
+    Example: kg gaps --format csv
+    """
+    from kg.analysis import gaps
+
+    G, _ = read_plan_graph(store, db, plan)
+    emit(gaps(G), fmt, "Gaps")
+
+
+@command("coordination")
+def coordination_cmd(top: TopOpt = 10, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
+                     plan: PlanOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """The department pairs that share the most tasks, with the tasks: where coordination matters most.
+
+    Example: kg coordination --top 5
+    """
+    from kg.analysis import coordination
+
+    G, _ = read_plan_graph(store, db, plan)
+    emit(coordination(G, top), fmt, "Departments that must coordinate")
+
+
 def main() -> None:
     app()
 

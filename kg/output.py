@@ -99,7 +99,11 @@ def to_networkx(graph: PlanGraph) -> Any:
         g.add_node(node["id"], **_flat(node))
     for edge in data["edges"]:
         attrs = _flat({k: v for k, v in edge.items() if k not in ("source", "target")})
-        g.add_edge(edge["source"], edge["target"], key=f"{edge['kind']}", **attrs)
+        key, n = edge["kind"], 1
+        while g.has_edge(edge["source"], edge["target"], key):  # two facts of one kind between the same pair
+            n += 1
+            key = f"{edge['kind']}#{n}"
+        g.add_edge(edge["source"], edge["target"], key=key, **attrs)
     return g
 
 
@@ -121,3 +125,51 @@ def export_graph(graph: PlanGraph, fmt: str, output: Path) -> None:
         write_atomic(output / "edges.csv", "\ufeff" + render_rows(edges, "csv"))
     else:
         raise UsageError(f"unknown export format {fmt!r} (valid: json, graphml, gexf, csv)")
+
+
+ROLE_ZH = {"lead": "牵头", "supporting": "配合"}
+MATRIX_SHEETS = {"Target": "部门×目标", "Indicator": "部门×指标"}
+
+
+def matrix_rows(matrix: dict[str, Any], compact: bool) -> list[dict[str, Any]]:
+    """The responsibility matrix as rows: one cell per column as `lead/supporting` (compact, for a terminal),
+    or two numeric columns per target or indicator headed in Chinese (for CSV and Excel)."""
+    rows = []
+    for r in matrix["rows"]:
+        row: dict[str, Any] = {"部门 department": r["department"], "名称 name": r["name"]}
+        for col in matrix["columns"]:
+            cell = r["cells"][col["id"]]
+            if compact:
+                row[col["id"]] = f"{cell['lead']}/{cell['supporting']}" if cell["lead"] or cell["supporting"] else ""
+            else:
+                for role, zh in ROLE_ZH.items():
+                    row[f"{col['id']} {col['name']} {zh}"] = cell[role]
+        row["牵头合计 leads"], row["配合合计 supporting"] = r["lead"], r["supporting"]
+        rows.append(row)
+    return rows
+
+
+def write_matrix_xlsx(matrices: list[dict[str, Any]], output: Path) -> None:
+    """One sheet per matrix, Chinese headers, the header row frozen, columns wide enough for the names."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    for sheet in list(book.worksheets):  # the empty default sheet
+        book.remove(sheet)
+    for matrix in matrices:
+        sheet = book.create_sheet(MATRIX_SHEETS[matrix["of"]])
+        rows = matrix_rows(matrix, compact=False)
+        headers = list(rows[0]) if rows else ["部门 department", "名称 name"]
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([row[h] for h in headers])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.freeze_panes = "C2"  # the header row and the department columns stay in view
+        sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 18, 26
+        sheet.row_dimensions[1].height = 60
+    buf = io.BytesIO()
+    book.save(buf)
+    write_atomic(output, buf.getvalue())
