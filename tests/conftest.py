@@ -63,3 +63,6 @@ def cli_store(store, store_settings, plan_graph):  # type: ignore[no-untyped-def
     env = {"NEO4J_URI": store_settings.uri, "NEO4J_USERNAME": store_settings.user,
            "NEO4J_PASSWORD": store_settings.password}
     return ["--store", "neo4j"], env
+
+
+from tests.browser import chromium, open_page  # noqa: E402, F401  (browser fixtures)

@@ -1,0 +1,53 @@
+"""The meeting pack: the overview, each area and each lead department, as HTML and PNG, behind one index.html."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import networkx as nx
+
+from kg.model import natural_key
+from kg.render.html import UI_TEXT, write_html
+from kg.render.image import write_image
+from kg.render.views import build_view
+
+
+def write_pack(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
+    """Write the pack into `out`; returns [(title, file stem)] in the order of the index."""
+    from kg.output import write_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    # one font subset for every page: all the plan's text
+    chars = "".join(sorted({c for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str) for c in v}))
+    chars += UI_TEXT
+    views = [("overview", None)]
+    views += [("area", n) for n in sorted((n for n, d in G.nodes(data=True) if d.get("kind") == "Area"),
+                                          key=natural_key)]
+    leads = {u for u, _, k in G.edges(keys=True) if k == "LEADS"}
+    views += [("department", d) for d in sorted(leads, key=natural_key)]
+    entries = []
+    for kind, entity in views:
+        view = build_view(G, kind, entity)
+        stem = kind if entity is None else f"{kind}-{entity}"
+        write_html(view, out / f"{stem}.html", chars)
+        write_image(view, out / f"{stem}.png")
+        entries.append((view.title, stem))
+    rows = "\n".join(f'<li><a href="{html.escape(stem)}.html">{html.escape(title)}</a> · '
+                     f'<a href="{html.escape(stem)}.png">PNG</a></li>' for title, stem in entries)
+    plan = html.escape(str(G.graph.get("plan", "")))
+    values = {"PLAN": plan, "ROWS": rows}
+    write_atomic(out / "index.html", re.sub(r"@@([A-Z]+)@@", lambda m: values[m.group(1)], INDEX))
+    return entries
+
+
+INDEX = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>会议材料 Meeting pack · @@PLAN@@</title>
+<style>body{font-family:sans-serif;margin:24px;line-height:1.6}</style></head>
+<body><h1>会议材料 Meeting pack</h1><p>plan-kg · @@PLAN@@ · each view as an interactive page (works offline) and
+as a 1920×1080 image for slides.</p>
+<ul>
+@@ROWS@@
+</ul></body></html>
+"""

@@ -1,0 +1,241 @@
+"""Meeting visuals: what each view holds, the same picture every time, self-contained and escaped HTML, images
+with Chinese, the meeting pack, and the pages opened in a real headless Chromium with the network blocked."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from kg.cli import app
+from kg.model import Edge, Node, PlanGraph, Provenance
+from kg.output import to_networkx
+from kg.render.html import render_html, write_html
+from kg.render.image import render_image
+from kg.render.pack import write_pack
+from kg.render.views import build_view, force, hierarchical, select
+from tests.browser import CANVAS_INK, screenshot
+
+runner = CliRunner()
+XSS = ['<img src=x onerror="window.__xss=1">', '</script><script>window.__xss=2</script>',
+       '"><svg onload="window.__xss=3">']
+
+
+@pytest.fixture(scope="module")
+def G(plan_graph):  # type: ignore[no-untyped-def]
+    return to_networkx(plan_graph)
+
+
+def _hostile() -> nx.MultiDiGraph:
+    """A tiny plan whose names try to run script in the page."""
+    prov = Provenance("curated", rationale='</script><b onmouseover="window.__xss=4">x</b>')
+    g = PlanGraph("xss-<plan>")
+    g.add(Node("Task", "T1", "普通任务 ordinary task", prov, props={"number": 1}))
+    for i, name in enumerate(XSS, start=1):
+        g.add(Node("Department", f"D-{i}", name, prov, name_en=name))
+        g.edges.append(Edge("LEADS" if i == 1 else "SUPPORTS", f"D-{i}", "T1", prov))
+    return to_networkx(g)
+
+
+# -- what the views hold --------------------------------------------------------------------------------------
+
+def test_views_hold_what_they_say(G) -> None:  # type: ignore[no-untyped-def]
+    overview, _ = select(G, "overview")
+    assert {G.nodes[n]["kind"] for n in overview} == {"Principle", "OverallGoal", "Target", "Area"}
+    assert len(overview) == 6 + 1 + 10 + 13
+    area, title = select(G, "area", "A13")
+    assert {"T62", "T63", "T64", "T65", "D-agriculture"} <= area and "A13" in title
+    target, _ = select(G, "target", "G3")
+    assert {"I3.1", "I3.2", "I3.3", "I3.4", "A3", "T15", "D-miit"} <= target
+    dept, _ = select(G, "department", "D-commerce")
+    assert {"T3", "T4", "T10", "T35"} <= dept and "G1" in dept
+    task, _ = select(G, "task", "T15", depth=1)
+    assert task == {"T15", "T25"}
+    assert select(G, "task", "T15", depth=2)[0] == {"T15", "T25", "T26"} | set(nx.ancestors(
+        nx.DiGraph((u, v) for u, v, k in G.edges(keys=True) if k == "DEPENDS_ON"), "T25")) & \
+        select(G, "task", "T15", depth=2)[0]
+
+
+def test_same_input_same_picture(G) -> None:  # type: ignore[no-untyped-def]
+    sub = build_view(G, "target", "G3").graph
+    assert hierarchical(sub) == hierarchical(sub.copy())
+    assert force(sub) == force(sub.copy())
+    view = build_view(G, "area", "A3")
+    assert render_html(view) == render_html(build_view(G, "area", "A3"))
+    assert render_image(view, "png") == render_image(build_view(G, "area", "A3"), "png")
+    assert render_image(view, "svg") == render_image(build_view(G, "area", "A3"), "svg")
+
+
+def test_every_kind_has_one_look_and_lead_differs_from_supporting() -> None:
+    from kg.model import NODE_KINDS
+    from kg.render.views import EDGE_STYLE, KIND_STYLE
+
+    assert set(KIND_STYLE) == set(NODE_KINDS)
+    assert len({style[0] for style in KIND_STYLE.values()}) == len(KIND_STYLE)  # one colour per kind
+    assert EDGE_STYLE["LEADS"][:3] != EDGE_STYLE["SUPPORTS"][:3] and EDGE_STYLE["SUPPORTS"][2]  # supporting dashed
+
+
+# -- self-contained and safe ----------------------------------------------------------------------------------
+
+def test_html_is_self_contained_utf8_and_has_title_legend_tooltips(G, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "g3.html"
+    write_html(build_view(G, "target", "G3"), out)
+    page = out.read_bytes().decode("utf-8")
+    assert '<meta charset="utf-8">' in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.IGNORECASE)
+    assert not re.search(r"url\(\s*['\"]?\s*(https?:)?//|@import", page, re.IGNORECASE)
+    assert "default-src 'none'" in page  # the page may not fetch anything, even by mistake
+    data = json.loads(re.search(r'<script type="application/json" id="plan-data">(.*?)</script>', page,
+                                re.DOTALL).group(1))  # type: ignore[union-attr]
+    assert data["plan"] == "shenyang-2023-2025" and "G3" in data["title"]
+    assert {k["label"] for k in data["legend"]["kinds"]} >= {"目标 Target", "重点任务 Key task", "责任部门 Department"}
+    assert {e["label"] for e in data["legend"]["edges"]} >= {"牵头 leads", "配合 supports"}
+    t15 = next(n for n in data["nodes"] if n["id"] == "T15")
+    assert t15["title"].splitlines()[:3] == ["加快发展数字经济", "Accelerate the digital economy",
+                                             "重点任务 Task · T15"]
+    assert t15["title"].splitlines()[3] == "原文 (plan text): 15.加快发展数字经济"
+
+
+def test_hostile_names_are_escaped(tmp_path: Path) -> None:
+    page = render_html(build_view(_hostile(), "query", ids={"T1", "D-1", "D-2", "D-3"}))
+    assert "window.__xss=2" in page  # the names are there, as data
+    assert page.count("</script>") == 3  # the data, vis-network and our code: nothing else closes a script
+    assert "<img src=x" not in page and "<svg onload" not in page and "<b onmouseover" not in page
+    assert "xss-&lt;plan&gt;" in page
+
+
+# -- images ---------------------------------------------------------------------------------------------------
+
+def test_png_is_1920x1080_with_chinese_glyphs(G) -> None:  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from PIL import Image
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = render_image(build_view(G, "department", "D-commerce"), "png")
+    assert not [w for w in caught if "missing from font" in str(w.message) or "Glyph" in str(w.message)]
+    assert Image.open(BytesIO(png)).size == (1920, 1080)
+
+
+def test_missing_glyphs_would_be_caught(G) -> None:  # type: ignore[no-untyped-def]
+    """The check above can fail: drawn with a Latin-only font, the same names warn about missing glyphs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = plt.figure()
+        fig.text(0.1, 0.5, G.nodes["D-commerce"]["name"], family="DejaVu Sans")
+        fig.canvas.draw()
+        plt.close(fig)
+    assert any("missing from font" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf"])
+def test_vector_formats(G, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    data = render_image(build_view(G, "overview"), fmt)
+    assert data.startswith(b"<?xml" if fmt == "svg" else b"%PDF")
+
+
+# -- the commands and the pack --------------------------------------------------------------------------------
+
+def test_viz_command_writes_each_view(cli_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args, env = cli_store
+    for argv, nodes in ((["overview"], 30), (["area", "乡村"], None), (["task", "15", "--depth", "1"], 2),
+                        (["impact", "T22"], None), (["target", "3", "--layout", "force"], None)):
+        out = tmp_path / f"{argv[0]}.html"
+        result = runner.invoke(app, ["viz", *argv, "-o", str(out), *args], env=env)
+        assert result.exit_code == 0, result.output
+        assert out.exists() and (nodes is None or f": {nodes} nodes" in result.stdout)
+    out = tmp_path / "query.png"
+    result = runner.invoke(app, ["viz", "query", "area_tasks", "-p", "area", "乡村", "-o", str(out), *args], env=env)
+    assert result.exit_code == 0 and ": 4 nodes" in result.stdout and out.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["viz", "area", "-o", "x.html"], "the area view needs a area"),
+    (["viz", "overview", "-o", "x.doc"], "x.doc: a view is written as .html, .png, .svg or .pdf"),
+    (["viz", "query", "-o", "x.html"], "the query view needs a query name"),
+    (["viz", "department", "无此局", "-o", "x.html"], "no department is called '无此局'"),
+])
+def test_viz_usage_errors(tmp_path: Path, plan_graph, argv: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    from kg.stores.base import StoreSettings, open_store
+
+    db = tmp_path / "plan.lbug"
+    open_store(StoreSettings(path=db)).build(plan_graph)
+    result = runner.invoke(app, [*argv, "--db", str(db)])
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert not (Path.cwd() / "x.html").exists()
+
+
+def test_pack_links_overview_areas_and_lead_departments(G, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    entries = write_pack(G, tmp_path / "pack")
+    index = (tmp_path / "pack" / "index.html").read_text(encoding="utf-8")
+    leads = {u for u, _, k in G.edges(keys=True) if k == "LEADS"}
+    stems = [stem for _, stem in entries]
+    assert stems[0] == "overview" and len(stems) == 1 + 13 + len(leads)
+    for stem in stems:
+        assert f'href="{stem}.html"' in index and f'href="{stem}.png"' in index
+        assert (tmp_path / "pack" / f"{stem}.html").stat().st_size > 0
+        assert (tmp_path / "pack" / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# -- in a real browser ----------------------------------------------------------------------------------------
+
+BROWSER_VIEWS = [("overview", None), ("area", "A3"), ("department", "D-commerce"), ("target", "G3"),
+                 ("task", "T15"), ("impact", "T22")]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("name", "entity"), BROWSER_VIEWS)
+def test_view_in_headless_chromium(G, open_page, tmp_path: Path, name: str, entity: str | None) -> None:  # type: ignore[no-untyped-def]
+    view = build_view(G, name, entity)
+    path = tmp_path / f"{name}.html"
+    write_html(view, path)
+    opened = open_page(path)
+    page = opened.page
+    assert opened.requests == [path.resolve().as_uri()] and not opened.refused and not opened.failed
+    assert not opened.errors
+    assert page.evaluate("window.planKg.drawnNodes()") == view.graph.number_of_nodes()
+    assert page.evaluate("window.planKg.drawnEdges()") == view.graph.number_of_edges()
+    assert page.evaluate(CANVAS_INK) > 0.005  # something was drawn
+    assert page.text_content("#title") == view.title
+    screenshot(opened, f"{name}-{entity or 'plan'}")
+
+
+@pytest.mark.browser
+def test_search_finds_and_focuses_a_node_and_click_highlights_neighbours(G, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    view = build_view(G, "department", "D-commerce")
+    path = tmp_path / "dept.html"
+    write_html(view, path)
+    page = open_page(path).page
+    page.fill("#search", "进出口")
+    assert "T4 综合施策扩大进出口" in page.locator("#results button").all_text_contents()
+    page.press("#search", "Enter")
+    focused = page.evaluate("window.planKg.focused")
+    assert focused == "T4"
+    neighbours = set(nx.Graph(view.graph).neighbors("T4")) | {"T4"}
+    assert set(page.evaluate("window.planKg.highlighted")) == neighbours
+
+
+@pytest.mark.browser
+def test_hostile_names_run_nothing_in_the_browser(open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "hostile.html"
+    write_html(build_view(_hostile(), "query", ids={"T1", "D-1", "D-2", "D-3"}), path)
+    opened = open_page(path)
+    page = opened.page
+    page.fill("#search", "<img")
+    page.hover("#graph")
+    assert page.evaluate("window.__xss") is None
+    assert not opened.dialogs and opened.refused == []  # <img src=x> would have asked for "x"
+    assert page.locator("#results button").all_text_contents() == [f"D-1 {XSS[0]}"]  # shown as text
+    assert page.evaluate("window.planKg.drawnNodes()") == 4
+    screenshot(opened, "hostile-names")
