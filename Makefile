@@ -12,9 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Build the Shenyang graph, print the headline answers, write the meeting pack. No network after the install.
 demo: $(STAMP)
 	$(BIN)/kg build
 	$(BIN)/kg stats
+	$(BIN)/kg owners 结构调整
+	$(BIN)/kg impact 15
+	$(BIN)/kg matrix --top 8
+	$(BIN)/kg pack -o meeting-pack
+	@echo "Open meeting-pack/index.html in a browser (it works offline)."
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests bench
@@ -27,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_build.py
 
 clean:
-	rm -rf $(VENV) .kg .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .kg meeting-pack .pytest_cache .mypy_cache .ruff_cache

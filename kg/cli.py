@@ -421,6 +421,7 @@ def matrix_cmd(
     = MatrixOf.target,
     output: Annotated[Path | None, typer.Option("-o", "--output", dir_okay=False,
                                                 help="Write .xlsx (both matrices, one sheet each) or .csv.")] = None,
+    top: TopOpt = None,
     store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
     """The department x target (or x indicator) responsibility matrix: tasks led / tasks supported in each cell.
@@ -435,7 +436,8 @@ def matrix_cmd(
     kind = "Target" if of is MatrixOf.target else "Indicator"
     if output is None:
         title = f"Departments x {of.value}s: tasks led/supported"
-        emit(matrix_rows(ownership_matrix(G, kind), compact=fmt is Format.table), fmt, title)
+        rows = matrix_rows(ownership_matrix(G, kind), compact=fmt is Format.table)
+        emit(rows[:top] if top else rows, fmt, title + (f", the {top} busiest departments" if top else ""))
         return
     if output.suffix.lower() == ".xlsx":
         write_matrix_xlsx([ownership_matrix(G, "Target"), ownership_matrix(G, "Indicator")], output)
@@ -474,6 +476,7 @@ def coordination_cmd(top: TopOpt = 10, store: StoreOpt = StoreKind.ladybug, db: 
 
 
 class ViewName(StrEnum):
+    schema = "schema"
     overview = "overview"
     area = "area"
     department = "department"
@@ -494,7 +497,8 @@ VIEW_KINDS = {"area": "Area", "department": "Department", "target": "Target", "t
 @command("viz", context_settings=WITH_PARAMS, epilog=PARAMS_HELP)
 def viz_cmd(
     ctx: typer.Context,
-    view: Annotated[ViewName, typer.Argument(help="overview, area, department, target, task, impact or query.")],
+    view: Annotated[ViewName, typer.Argument(help="overview, area, department, target, task, impact, query, or "
+                                                  "schema (the data model itself).")],
     entity: Annotated[str | None, typer.Argument(help="The area, department, target or task to show (a code, a "
                                                       "name, or a unique part); for the query view, the query's "
                                                       "name, its parameters with -p.")] = None,
@@ -525,6 +529,11 @@ def viz_cmd(
     if view.value in VIEW_KINDS and entity is None:
         raise UsageError(f"the {view.value} view needs a {VIEW_KINDS[view.value].lower()}, e.g. "
                          f"`kg viz {view.value} {'T15' if VIEW_KINDS[view.value] == 'Task' else '...'}`")
+    if view is ViewName.schema:
+        from kg.render.views import schema_view
+
+        _draw(schema_view(), output)
+        return
     G, entities = read_plan_graph(store, db, plan)
     entity_id = named(entities, entity, VIEW_KINDS[view.value]) if view.value in VIEW_KINDS and entity else None
     ids = None
@@ -535,8 +544,11 @@ def viz_cmd(
         with opened(store, db, plan) as graph_store:
             ids = ids_in_rows(ask(graph_store, query, given))
         title = f"查询 Query {query} " + " ".join(f"{k}={v}" for k, v in given.items())
-    drawn = build_view(G, view.value, entity_id, depth, ids, layout.value, title)
-    if suffix == ".html":
+    _draw(build_view(G, view.value, entity_id, depth, ids, layout.value, title), output)
+
+
+def _draw(drawn: Any, output: Path) -> None:
+    if output.suffix.lower() == ".html":
         from kg.render.html import write_html
 
         write_html(drawn, output)

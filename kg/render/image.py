@@ -42,6 +42,18 @@ def render_image(view: View, fmt: str) -> bytes:
             segments = [(pos[u], pos[v]) for u, v, k in G.edges(keys=True) if k == key]
             ax.add_collection(LineCollection(segments, colors=colour, linewidths=width * 0.6,
                                              linestyles="--" if dashed else "-", zorder=1, alpha=0.8))
+        if view.name == "schema":  # the model picture names its relations, one label per pair of kinds
+            pairs: dict[tuple[str, str], list[str]] = {}
+            for u, v, k in G.edges(keys=True):
+                pairs.setdefault((min(u, v), max(u, v)), []).append(k)
+            for (u, v), relations in pairs.items():
+                (x1, y1), (x2, y2) = pos[u], pos[v]
+                at, offset = ((x1 + x2) / 2, (y1 + y2) / 2), (0, 0)
+                if u == v:  # a relation of a kind with itself: named beside the node
+                    at, offset = pos[u], (0, 26)
+                ax.annotate(" / ".join(relations), at, xytext=offset, textcoords="offset points", ha="center",
+                            va="center", fontsize=11, color="#424242", zorder=3,
+                            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "lw": 0})
         size = 9 if len(G) > 60 else 11
         for kind, (colour, _, marker, _, _) in KIND_STYLE.items():
             members = sorted(n for n in G if G.nodes[n].get("kind") == kind)
@@ -60,9 +72,9 @@ def render_image(view: View, fmt: str) -> bytes:
         fig.text(0.01, 0.925, f"plan-kg · {view.plan}", fontsize=12, color="#616161")
         kinds, edge_kinds = legend(view)
         handles = [Line2D([], [], marker=KIND_STYLE[k][2], color=KIND_STYLE[k][0], linestyle="", markersize=11,
-                          label=label) for k, label in kinds]
+                          label=text) for k, text in kinds]
         handles += [Line2D([], [], color=edge_style(e)[0], linewidth=2.5,
-                           linestyle="--" if edge_style(e)[2] else "-", label=label) for e, label in edge_kinds]
+                           linestyle="--" if edge_style(e)[2] else "-", label=text) for e, text in edge_kinds]
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.82, 0.9), title="图例 Legend", fontsize=13,
                    title_fontsize=14, frameon=False)
         buf = io.BytesIO()

@@ -207,3 +207,25 @@ def legend(view: View) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     shown = [e for e in edges if e in EDGE_STYLE] + (["structure"] if any(e not in EDGE_STYLE for e in edges) else [])
     return ([(k, f"{KIND_STYLE[k][3]} {KIND_STYLE[k][4]}") for k in kinds if k in KIND_STYLE],
             [(e, f"{edge_style(e)[3]} {edge_style(e)[4]}") for e in shown])
+
+
+# Where each kind sits in the model picture: the plan's chain runs down the middle.
+SCHEMA_POSITIONS = {"Plan": (0.0, 0.0), "Principle": (-700.0, 250.0), "OverallGoal": (0.0, 250.0),
+                    "Measure": (700.0, 250.0), "Target": (-350.0, 520.0), "Area": (0.0, 760.0),
+                    "Indicator": (-700.0, 1000.0), "Task": (0.0, 1000.0), "Department": (700.0, 1000.0)}
+
+
+def schema_view() -> View:
+    """The data model drawn by the tool itself: one node per kind, one edge per relation between kinds."""
+    from kg.model import EDGE_KINDS, NODE_KINDS
+
+    G = nx.MultiDiGraph(plan="plan-kg")
+    for kind in NODE_KINDS:
+        style = KIND_STYLE[kind]
+        G.add_node(kind, kind=kind, id=kind, name=style[3], name_en=style[4], prov_kind="curated",
+                   prov_rationale="the plan-kg data model (kg/model.py)")
+    for edge_kind, (pairs, _) in EDGE_KINDS.items():
+        for a, b in pairs:
+            G.add_edge(a, b, key=edge_kind)
+    return View("schema", "数据模型 Data model: the kinds of node and the relations between them",
+                "plan-kg", G, None, dict(SCHEMA_POSITIONS))

@@ -1,0 +1,132 @@
+"""The README cannot go stale: every `kg` command it shows is run, and where it shows output, the output is
+compared. A clean clone runs `make demo` and its outputs are checked."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kg.cli import app
+from tests.conftest import ROOT
+
+runner = CliRunner()
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks() -> list[list[str]]:
+    """The lines of each fenced block, indentation removed (fences may be indented inside list items)."""
+    blocks, current = [], None
+    for line in README.splitlines():
+        if line.strip().startswith("```"):
+            if current is None:
+                current, indent = [], len(line) - len(line.lstrip())
+            else:
+                blocks.append(current)
+                current = None
+        elif current is not None:
+            current.append(line[indent:])
+    return blocks
+
+
+def shown() -> tuple[list[tuple[str, str]], list[str]]:
+    """([(command, the output shown under it)], [commands shown without output])."""
+    with_output, plain = [], []
+    for block in _blocks():
+        i = 0
+        while i < len(block):
+            line = block[i]
+            if line.startswith("$ kg "):
+                j = i + 1
+                while j < len(block) and not block[j].startswith("$ "):
+                    j += 1
+                with_output.append((line[2:], "\n".join(block[i + 1:j])))
+                i = j
+                continue
+            if line.startswith("kg "):
+                for part in re.sub(r"\s+#.*$", "", line).split(" && "):
+                    plain.append(part.strip())
+            i += 1
+    return with_output, plain
+
+
+def _argv(command: str) -> list[str]:
+    return shlex.split(command)[1:]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plan_graph) -> Path:  # type: ignore[no-untyped-def]
+    """A scratch folder that looks like the repository from the outside: seed/ and a built graph."""
+    (tmp_path / "seed").symlink_to(ROOT / "seed")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KG_DB", raising=False)
+    monkeypatch.delenv("KG_STORE", raising=False)
+    assert runner.invoke(app, ["build"]).exit_code == 0
+    return tmp_path
+
+
+def test_the_readme_shows_commands_and_outputs() -> None:
+    with_output, plain = shown()
+    assert len(with_output) >= 4 and len(plain) >= 20
+    names = {c.name for c in app.registered_commands}
+    assert {_argv(c)[0] for c in plain} | {_argv(c)[0] for c, _ in with_output} == names  # every command shown
+
+
+@pytest.mark.parametrize(("command", "output"), shown()[0], ids=[c for c, _ in shown()[0]])
+def test_readme_output_is_what_the_command_prints(workdir: Path, command: str, output: str) -> None:
+    result = runner.invoke(app, _argv(command))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip("\n") == output
+
+
+@pytest.mark.parametrize("command", [c for c in shown()[1] if "--store neo4j" not in c])
+def test_readme_command_runs(workdir: Path, command: str) -> None:
+    result = runner.invoke(app, _argv(command))
+    assert result.exit_code == 0, f"{command}: {result.output}"
+
+
+@pytest.mark.neo4j
+def test_readme_neo4j_commands_run(workdir: Path, neo4j_settings) -> None:  # type: ignore[no-untyped-def]
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USERNAME": neo4j_settings.user,
+           "NEO4J_PASSWORD": neo4j_settings.password}
+    commands = [c for c in shown()[1] if "--store neo4j" in c]
+    assert commands
+    try:
+        for command in commands:
+            result = runner.invoke(app, _argv(command), env=env)
+            assert result.exit_code == 0, f"{command}: {result.output}"
+    finally:
+        from kg.stores.base import open_store
+
+        store = open_store(neo4j_settings)
+        store.delete_plan("shenyang-2023-2025")
+        store.close()
+
+
+def test_make_demo_on_a_clean_clone(tmp_path: Path) -> None:
+    """A newcomer's first command, on a fresh clone of what is committed: environment, graph, answers, pack."""
+    if not (ROOT / ".git").exists() or shutil.which("git") is None or shutil.which("make") is None:
+        pytest.skip("needs git, make and a git checkout to clone")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+    # a newcomer's shell: no settings of ours, and not inside the `make test` that may be running this test
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("KG_", "NEO4J_", "VIRTUAL_ENV", "MAKE", "MFLAGS"))}
+    done = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "built shenyang-2023-2025 in .kg/plan.lbug: 172 nodes, 416 edges" in out
+    assert "Who answers for G3 结构调整迈出新步伐" in out and "市工业和信息化局" in out
+    assert "If T15 加快发展数字经济 slips" in out and "the 8 busiest departments" in out
+    assert out.rstrip().endswith("Open meeting-pack/index.html in a browser (it works offline).")
+    pack = clone / "meeting-pack"
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    assert index.count('.html">') == 1 + 13 + len(re.findall(r"department-D-", index)) // 2
+    assert (pack / "overview.png").read_bytes()[:4] == b"\x89PNG"
+    assert "https://" not in (pack / "overview.html").read_text(encoding="utf-8").split("<script>")[0]
