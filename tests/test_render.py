@@ -224,6 +224,11 @@ def test_search_finds_and_focuses_a_node_and_click_highlights_neighbours(G, open
     assert focused == "T4"
     neighbours = set(nx.Graph(view.graph).neighbors("T4")) | {"T4"}
     assert set(page.evaluate("window.planKg.highlighted")) == neighbours
+    page.evaluate("window.planKg.focus('D-commerce')")  # bring the department into view, then click it
+    at = page.evaluate("window.planKg.at('D-commerce')")
+    page.mouse.click(at["x"], at["y"])
+    assert set(page.evaluate("window.planKg.highlighted")) == set(nx.Graph(view.graph).neighbors("D-commerce")) | {
+        "D-commerce"}
 
 
 @pytest.mark.browser
@@ -233,7 +238,15 @@ def test_hostile_names_run_nothing_in_the_browser(open_page, tmp_path: Path) -> 
     opened = open_page(path)
     page = opened.page
     page.fill("#search", "<img")
-    page.hover("#graph")
+    for node in ("D-1", "D-2", "D-3"):  # hover each hostile node: its tooltip shows, as text only
+        at = page.evaluate(f"window.planKg.at('{node}')")
+        page.mouse.move(at["x"], at["y"])
+        page.wait_for_selector("div.vis-tooltip", state="visible")
+        tooltip = page.evaluate("(() => { const t = document.querySelector('div.vis-tooltip'); "
+                                "return {text: t.textContent, tags: [...t.children].map(c => c.tagName)}; })()")
+        # text set as innerText: the only elements are the <br>s its line breaks become
+        assert XSS[int(node[-1]) - 1] in tooltip["text"] and set(tooltip["tags"]) == {"BR"}
+        page.mouse.move(5, 5)
     assert page.evaluate("window.__xss") is None
     assert not opened.dialogs and opened.refused == []  # <img src=x> would have asked for "x"
     assert page.locator("#results button").all_text_contents() == [f"D-1 {XSS[0]}"]  # shown as text
