@@ -30,7 +30,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .kg meeting-pack .pytest_cache .mypy_cache .ruff_cache

@@ -76,7 +76,7 @@ StoreOpt = Annotated[StoreKind, typer.Option("--store", envvar="KG_STORE",
                                              help="ladybug (embedded file) or neo4j (NEO4J_URI, NEO4J_USERNAME, "
                                                   "NEO4J_PASSWORD, NEO4J_DATABASE from the environment).")]
 DbOpt = Annotated[Path, typer.Option("--db", envvar="KG_DB", help="The Ladybug database file.", dir_okay=False)]
-PlanOpt = Annotated[str | None, typer.Option("--plan", help="Which plan, in a Neo4j database holding several.")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="Which plan, in a store holding several.")]
 
 
 def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
@@ -90,7 +90,7 @@ def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
                              user=os.environ.get("NEO4J_USERNAME", "neo4j"),
                              password=os.environ.get("NEO4J_PASSWORD"), database=os.environ.get("NEO4J_DATABASE"),
                              plan=plan)
-    return StoreSettings(kind="ladybug", path=db)
+    return StoreSettings(kind="ladybug", path=db, plan=plan)
 
 
 def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:

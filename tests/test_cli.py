@@ -215,3 +215,21 @@ def test_cypher_refuses_writes_and_changes_nothing(cli_store, cypher: str) -> No
     assert result.stderr.startswith("Error: refused: `kg cypher` only reads") and result.stderr.count("\n") == 1
     assert _stats(args, env) == before
 
+
+
+def test_a_file_with_several_plans_asks_which(tmp_path: Path, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    import copy
+
+    from kg.stores.base import StoreSettings, open_store
+
+    other = copy.deepcopy(plan_graph)
+    other.plan_id = "pytest-other-plan"
+    db = tmp_path / "two.lbug"
+    store = open_store(StoreSettings(path=db))
+    store.build_all([plan_graph, other])
+    store.close()
+    result = runner.invoke(app, ["stats", "--db", str(db)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {db} holds 2 plans (pytest-other-plan, shenyang-2023-2025); "
+                             "name one with --plan\n")
+    assert _stats(["--db", str(db), "--plan", "pytest-other-plan"])[("node", "Task")] == 65

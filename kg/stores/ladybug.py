@@ -14,7 +14,7 @@ from typing import Any
 
 from kg.errors import StoreError, UsageError
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
-from kg.stores.base import StoreSettings, edge_columns, edge_rows, graph_from_rows, node_columns, node_rows
+from kg.stores.base import StoreSettings, edge_columns, edge_table, graph_from_rows, node_columns, node_table
 
 BUFFER_POOL = 256 * 1024**2  # the default would take most of the machine's memory
 _SIDE_FILES = (".wal", ".lock", ".shadow", ".tmp")
@@ -41,13 +41,17 @@ def _remove_db(path: Path) -> None:
         path.unlink()
 
 
-def _copy(conn: Any, kind: str, rows: list[dict[str, Any]], columns: dict[str, str]) -> None:
-    """Bulk-load rows into a table with COPY from an Arrow table typed by the model."""
+def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
+    """An Arrow table typed by the model, from columns of values."""
     import pyarrow as pa
 
-    if rows:
-        schema = pa.schema([(c, _arrow_type(t)) for c, t in columns.items()])
-        conn.execute(f"COPY {kind} FROM $rows", {"rows": pa.Table.from_pylist(rows, schema=schema)})
+    return pa.Table.from_pydict(data, schema=pa.schema([(c, _arrow_type(t)) for c, t in columns.items()]))
+
+
+def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str]) -> None:
+    """Bulk-load columns into a table with COPY from an Arrow table."""
+    if any(data.values()):
+        conn.execute(f"COPY {kind} FROM $rows", {"rows": arrow_table(data, columns)})
 
 
 def ddl() -> list[str]:
@@ -70,10 +74,15 @@ class LadybugStore:
         self.path = Path(settings.path)
         self._db: Any = None
         self._conn: Any = None
-        self._plan: str | None = None  # a file holds one plan; looked up once per open
+        self._chosen_plan = settings.plan
+        self._plan: str | None = settings.plan  # a file usually holds one plan: then looked up once per open
 
     # -- writing ----------------------------------------------------------------------------------------
     def build(self, graph: PlanGraph) -> None:
+        self.build_all([graph])
+
+    def build_all(self, graphs: list[PlanGraph]) -> None:
+        """Write several plans into one file in one atomic build (the benchmarks' corpus; `kg build` writes one)."""
         import ladybug
 
         self.close()
@@ -86,9 +95,9 @@ class LadybugStore:
             for statement in ddl():
                 conn.execute(statement)
             for kind in NODE_KINDS:
-                _copy(conn, kind, node_rows(graph, kind), node_columns(kind))
+                _copy(conn, kind, node_table(graphs, kind), node_columns(kind))
             for kind in EDGE_KINDS:
-                _copy(conn, kind, edge_rows(graph, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
+                _copy(conn, kind, edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
         except RuntimeError as e:
             conn.close()
             db.close()
@@ -124,9 +133,15 @@ class LadybugStore:
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         conn = self._connection()
         params = dict(params or {})
-        if "$plan" in cypher and "plan" not in params:  # a file holds one plan: the named queries still name it
+        if "$plan" in cypher and "plan" not in params:  # a file usually holds one plan: queries still name it
             if self._plan is None:
-                self._plan = self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan", {})[0]["plan"]
+                plans = [r["plan"] for r in self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan ORDER BY plan",
+                                                           {})]
+                if len(plans) != 1:
+                    raise UsageError(f"{self.path} holds {len(plans)} plans ({', '.join(plans[:5])}"
+                                     f"{', ...' if len(plans) > 5 else ''}); name one with --plan" if plans else
+                                     f"{self.path} holds no plan: run `kg build` first")
+                self._plan = plans[0]
             params["plan"] = self._plan
         return self._execute(conn, cypher, params)
 
@@ -150,11 +165,11 @@ class LadybugStore:
     def counts(self) -> dict[str, dict[str, int]]:
         nodes, edges = {}, {}
         for kind in NODE_KINDS:
-            n = self.read(f"MATCH (n:{kind}) RETURN count(n) AS n")[0]["n"]
+            n = self.read(f"MATCH (n:{kind}) WHERE n.plan = $plan RETURN count(n) AS n")[0]["n"]
             if n:
                 nodes[kind] = n
         for kind in EDGE_KINDS:
-            n = self.read(f"MATCH ()-[r:{kind}]->() RETURN count(r) AS n")[0]["n"]
+            n = self.read(f"MATCH (a)-[r:{kind}]->() WHERE a.plan = $plan RETURN count(r) AS n")[0]["n"]
             if n:
                 edges[kind] = n
         return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
@@ -165,12 +180,13 @@ class LadybugStore:
         plan = None
         for kind in NODE_KINDS:
             cols = ", ".join(f"n.{c} AS {c}" for c in node_columns(kind))
-            for row in self.read(f"MATCH (n:{kind}) RETURN {cols} ORDER BY n.uid"):
+            for row in self.read(f"MATCH (n:{kind}) WHERE n.plan = $plan RETURN {cols} ORDER BY n.uid"):
                 plan = row["plan"]
                 nodes.append((kind, row))
         for kind in EDGE_KINDS:
             cols = ", ".join(f"r.{c} AS {c}" for c in edge_columns(kind))
-            for row in self.read(f"MATCH (a)-[r:{kind}]->(b) RETURN a.id AS src, b.id AS dst, {cols}"):
+            for row in self.read(f"MATCH (a)-[r:{kind}]->(b) WHERE a.plan = $plan "
+                                 f"RETURN a.id AS src, b.id AS dst, {cols}"):
                 edges.append((kind, row))
         return graph_from_rows(plan or "", nodes, edges)
 
@@ -178,4 +194,5 @@ class LadybugStore:
         if self._conn is not None:
             self._conn.close()
             self._db.close()
-        self._conn = self._db = self._plan = None
+        self._conn = self._db = None
+        self._plan = self._chosen_plan

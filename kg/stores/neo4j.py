@@ -1,7 +1,7 @@
 """Neo4j 5 / Aura / clusters through the official `neo4j` driver (py2neo is end-of-life and not used).
 
 Every node carries the label `PlanNode`, its kind as a second label, its `plan` id and a `uid` unique across
-plans. A build loads the new graph under a staging plan id in batched `UNWIND ... MERGE` write transactions,
+plans. A build loads the new graph under a staging plan id in batched `UNWIND ... CREATE` write transactions,
 checks that every edge found both ends, then in one transaction deletes the plan's old graph and renames the
 staging graph: other plans and other data in the database are never touched, and a failed build leaves the
 previous graph as it was.
@@ -85,28 +85,54 @@ class Neo4jStore:
             raise self._fail(e) from e
 
     def ensure_schema(self) -> None:
-        self._write(lambda tx: tx.run(
-            "CREATE CONSTRAINT plan_node_uid IF NOT EXISTS FOR (n:PlanNode) REQUIRE n.uid IS UNIQUE").consume())
-        self._write(lambda tx: tx.run(
-            "CREATE INDEX plan_node_plan IF NOT EXISTS FOR (n:PlanNode) ON (n.plan)").consume())
+        """The uid constraint, and per kind an index on (plan, id): the named queries anchor on that pair."""
+        statements = ["CREATE CONSTRAINT plan_node_uid IF NOT EXISTS FOR (n:PlanNode) REQUIRE n.uid IS UNIQUE",
+                      "CREATE INDEX plan_node_plan IF NOT EXISTS FOR (n:PlanNode) ON (n.plan)"]
+        statements += [f"CREATE INDEX plan_{kind.lower()}_id IF NOT EXISTS FOR (n:{kind}) ON (n.plan, n.id)"
+                       for kind in NODE_KINDS]
+        def run(tx: Any, statement: str) -> None:
+            tx.run(statement).consume()
+
+        for statement in statements:
+            self._write(functools.partial(run, statement=statement))
 
     def build(self, graph: PlanGraph) -> None:
-        self.ensure_schema()
-        plan = graph.plan_id
-        staging = f"{plan}#staging-{uuid.uuid4().hex[:12]}"
-        try:
-            self._load(graph, staging)
-            self._write(lambda tx: self._swap(tx, plan, staging))
-        except BaseException:
-            self._delete_plan(staging)
-            raise
-        self._plan = plan
+        self.build_all([graph])
 
-    def _load(self, graph: PlanGraph, staging: str) -> None:
+    def build_all(self, graphs: list[PlanGraph]) -> None:
+        """Replace each plan's graph. All plans load under staging ids in large batches, then are swapped in: a
+        plan being replaced in its own transaction, new plans several to a transaction. Every plan is replaced
+        atomically, and a failure before the swaps changes none."""
+        self.ensure_schema()
+        stagings = {g.plan_id: f"{g.plan_id}#staging-{uuid.uuid4().hex[:12]}" for g in graphs}
+        # what a killed build of these plans left behind: invisible to reads, but it would hold uids we need
+        self._write(lambda tx: tx.run("UNWIND $plans AS plan MATCH (n:PlanNode) WHERE n.plan STARTS WITH "
+                                      "plan + '#staging-' DETACH DELETE n", plans=list(stagings)).consume())
+        existing = {r["plan"] for r in self._read_raw(
+            "UNWIND $plans AS plan MATCH (n:PlanNode {plan: plan}) RETURN DISTINCT plan", {"plans": list(stagings)})}
+        # A plan not in the database yet loads with its final uids (they cannot collide), so its swap only
+        # renames the plan; a plan being replaced loads with staging uids, renamed when the old graph goes.
+        prefixes = {plan: staging if plan in existing else plan for plan, staging in stagings.items()}
+        try:
+            self._load(graphs, stagings, prefixes)
+            for plan in existing:
+                self._write(functools.partial(self._swap, plan=plan, staging=stagings[plan]))
+            sizes = {g.plan_id: len(g.nodes) for g in graphs}
+            for chunk in _chunks([p for p in stagings if p not in existing], sizes):
+                self._write(functools.partial(self._publish, pairs=[{"plan": p, "staging": stagings[p]}
+                                                                    for p in chunk]))
+        except BaseException:
+            for staging in stagings.values():
+                self._delete_plan(staging)
+            raise
+        if len(graphs) == 1:
+            self._plan = graphs[0].plan_id
+
+    def _load(self, graphs: list[PlanGraph], stagings: dict[str, str], prefixes: dict[str, str]) -> None:
         # Labels and types are the model's kinds, never user input; every value travels as a parameter.
+        # Staging uids are new (a fresh random suffix), so nodes are CREATEd; the uid constraint still guards them.
         def write_nodes(tx: Any, kind: str, batch: list[dict[str, Any]]) -> None:
-            tx.run(f"UNWIND $rows AS row MERGE (n:PlanNode {{uid: row.uid}}) SET n += row, n:{kind}",
-                   rows=batch).consume()
+            tx.run(f"UNWIND $rows AS row CREATE (n:PlanNode:{kind}) SET n = row", rows=batch).consume()
 
         def write_edges(tx: Any, kind: str, batch: list[dict[str, Any]]) -> int:
             return int(tx.run("UNWIND $rows AS row MATCH (a:PlanNode {uid: row.src}) MATCH (b:PlanNode {uid: row.dst}) "
@@ -114,13 +140,14 @@ class Neo4jStore:
                               rows=batch).single()["n"])
 
         for kind in NODE_KINDS:
-            rows = [{k: v for k, v in r.items() if v is not None} for r in node_rows(graph, kind, staging)]
+            rows = [{k: v for k, v in r.items() if v is not None}
+                    for g in graphs for r in node_rows(g, kind, stagings[g.plan_id], prefixes[g.plan_id])]
             for batch in _batches(rows):
                 self._write(functools.partial(write_nodes, kind=kind, batch=batch))
         for kind in EDGE_KINDS:
             rows = [{"src": r["from"], "dst": r["to"],
                      "props": {k: v for k, v in r.items() if k not in ("from", "to") and v is not None}}
-                    for r in edge_rows(graph, kind, staging)]
+                    for g in graphs for r in edge_rows(g, kind, prefixes[g.plan_id])]
             for batch in _batches(rows):
                 made = self._write(functools.partial(write_edges, kind=kind, batch=batch))
                 if made != len(batch):
@@ -129,9 +156,16 @@ class Neo4jStore:
 
     @staticmethod
     def _swap(tx: Any, plan: str, staging: str) -> None:
+        """Replace a plan: its old graph goes, the staging graph takes its id and uids, in one transaction."""
         tx.run(DELETE_PLAN, plan=plan).consume()
         tx.run("MATCH (n:PlanNode {plan: $staging}) SET n.plan = $plan, n.uid = $plan + ':' + n.id",
                staging=staging, plan=plan).consume()
+
+    @staticmethod
+    def _publish(tx: Any, pairs: list[dict[str, str]]) -> None:
+        """Make new plans visible: their nodes already carry the final uids, only the plan id changes."""
+        tx.run("UNWIND $pairs AS pair MATCH (n:PlanNode {plan: pair.staging}) SET n.plan = pair.plan",
+               pairs=pairs).consume()
 
     def _delete_plan(self, plan: str) -> None:
         with contextlib.suppress(StoreError):  # the original error is the one to report
@@ -202,3 +236,16 @@ class Neo4jStore:
 
 def _batches(rows: list[Any]) -> list[list[Any]]:
     return [rows[i:i + BATCH] for i in range(0, len(rows), BATCH)]
+
+
+def _chunks(plans: list[str], sizes: dict[str, int]) -> list[list[str]]:
+    """Plans grouped so that each group holds about BATCH nodes (a large plan forms a group of its own)."""
+    out: list[list[str]] = []
+    total = BATCH
+    for plan in plans:
+        if total + sizes[plan] > BATCH:
+            out.append([])
+            total = 0
+        out[-1].append(plan)
+        total += sizes[plan]
+    return out
