@@ -508,11 +508,14 @@ def viz_cmd(
     layout: Annotated[Layout, typer.Option("--layout", help="Levels from principle to department, or force.")]
     = Layout.hierarchical,
     depth: Annotated[int, typer.Option("--depth", min=1, help="The task view: dependency steps to show.")] = 2,
+    query_name: Annotated[str | None, typer.Option("--query", help="The query view: the named query (same as "
+                                                                   "giving it after `query`).")] = None,
     store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
 ) -> None:
     """Draw a view of the graph: interactive HTML that works offline, or an image for slides.
 
     The query view draws the entities a named query returns: kg viz query area_tasks -p area A13 -o a13.png
+    (or kg viz query --query area_tasks -p area A13 -o a13.png).
 
     Example: kg viz target 结构调整 -o g3.html
     """
@@ -522,8 +525,17 @@ def viz_cmd(
     suffix = output.suffix.lower()
     if suffix not in (".html", ".png", ".svg", ".pdf"):
         raise UsageError(f"{output}: a view is written as .html, .png, .svg or .pdf")
+    if query_name and entity is not None:
+        # `viz query --query NAME -p key value`: the parser put `-p` or the first key into the optional ENTITY
+        if entity.startswith("-"):
+            ctx.args.insert(0, entity)
+        elif ctx.args[:1] in (["-p"], ["--param"]):
+            ctx.args.insert(1, entity)
+        else:
+            raise UsageError(f"unexpected {entity!r}: with --query, give the parameters as -p NAME VALUE")
+        entity = None
     given = params_from(ctx)
-    query = entity if view is ViewName.query else None
+    query = (query_name or entity) if view is ViewName.query else None
     if view is ViewName.query and not query:
         raise UsageError("the query view needs a query name: kg viz query NAME -p ... (see `kg queries`)")
     if view.value in VIEW_KINDS and entity is None:

@@ -158,6 +158,11 @@ def test_viz_command_writes_each_view(cli_store, tmp_path: Path) -> None:  # typ
     out = tmp_path / "query.png"
     result = runner.invoke(app, ["viz", "query", "area_tasks", "-p", "area", "乡村", "-o", str(out), *args], env=env)
     assert result.exit_code == 0 and ": 4 nodes" in result.stdout and out.read_bytes()[:4] == b"\x89PNG"
+    for argv in (["--query", "area_tasks", "-p", "area", "A13"], ["--query", "upstream", "-p", "task", "15", "-p",
+                                                                   "depth", "2"]):
+        result = runner.invoke(app, ["viz", "query", *argv, "-o", str(tmp_path / "q.html"), *args], env=env)
+        assert result.exit_code == 0, result.output
+        assert (": 4 nodes" if argv[1] == "area_tasks" else ": 2 nodes") in result.stdout
 
 
 @pytest.mark.parametrize(("argv", "message"), [
