@@ -257,3 +257,17 @@ def test_hostile_names_run_nothing_in_the_browser(open_page, tmp_path: Path) -> 
     assert page.locator("#results button").all_text_contents() == [f"D-1 {XSS[0]}"]  # shown as text
     assert page.evaluate("window.planKg.drawnNodes()") == 4
     screenshot(opened, "hostile-names")
+
+
+def test_hierarchical_rows_follow_the_plan_and_the_dependencies(G) -> None:  # type: ignore[no-untyped-def]
+    overview = build_view(G, "overview")
+    y = {n: p[1] for n, p in overview.positions.items()}
+    assert y["P1"] < y["G1"] < y["A1"]  # principle above target above area
+    task = build_view(G, "task", "T15", depth=2)
+    y = {n: p[1] for n, p in task.positions.items()}
+    assert y["T26"] < y["T25"] < y["T15"]  # what is waited on sits above what waits on it
+    # an area sits under the target it advances: the overview's ADVANCES edges run (nearly) straight down
+    x = {n: p[0] for n, p in overview.positions.items()}
+    advances = [(u, v) for u, v, k in overview.graph.edges(keys=True) if k == "ADVANCES"]
+    straight = sum(1 for u, v in advances if abs(x[u] - x[v]) < 250)
+    assert straight >= len(advances) // 2

@@ -28,6 +28,7 @@ def render_image(view: View, fmt: str) -> bytes:
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
 
     family = _font()
     with plt.rc_context({"font.family": family, "svg.fonttype": "path", "pdf.fonttype": 42,
@@ -40,6 +41,14 @@ def render_image(view: View, fmt: str) -> bytes:
         for key in sorted({k for _, _, k in G.edges(keys=True)}):
             colour, width, dashed, _, _ = edge_style(key)
             segments = [(pos[u], pos[v]) for u, v, k in G.edges(keys=True) if k == key]
+            if key == "DEPENDS_ON" and view.name != "schema":
+                # an arrow points at the task waited on; between tasks of one row it arcs above the row
+                for start, end in segments:
+                    bend = -0.3 if start[1] == end[1] else 0.0
+                    ax.add_patch(FancyArrowPatch(start, end, connectionstyle=f"arc3,rad={bend}", arrowstyle="-|>",
+                                                 mutation_scale=12, color=colour, linewidth=width * 0.6, zorder=1,
+                                                 alpha=0.8))
+                continue
             ax.add_collection(LineCollection(segments, colors=colour, linewidths=width * 0.6,
                                              linestyles="--" if dashed else "-", zorder=1, alpha=0.8))
         if view.name == "schema":  # the model picture names its relations, one label per pair of kinds

@@ -122,35 +122,62 @@ def build_view(G: nx.MultiDiGraph, view: str, entity: str | None = None, depth: 
                ids: set[str] | None = None, layout: str = "hierarchical", title: str | None = None) -> View:
     nodes, default_title = select(G, view, entity, depth, ids)
     sub = G.subgraph(nodes).copy()
-    positions = hierarchical(sub) if layout == "hierarchical" else force(sub)
+    tasks_only = all(_kind(sub, n) == "Task" for n in sub)
+    node_levels = dependency_levels(sub) if tasks_only and len(sub) > 1 else None
+    positions = hierarchical(sub, node_levels=node_levels) if layout == "hierarchical" else force(sub)
     return View(view, title or default_title, str(G.graph.get("plan", "")), sub, entity, positions)
 
 
-def hierarchical(G: nx.MultiDiGraph, dx: float = 180.0, dy: float = 220.0) -> dict[str, tuple[float, float]]:
-    """Rows from principle down to department and indicator. Within a row, nodes are ordered by the mean slot of
-    their neighbours in the rows above (fewer crossings), ties broken by code: deterministic. Long rows wrap."""
+def dependency_levels(G: nx.MultiDiGraph) -> dict[str, int] | None:
+    """For a view of tasks only: rows by dependency, what is waited on above what waits (None if cyclic)."""
+    waits = nx.DiGraph((v, u) for u, v, k in G.edges(keys=True) if k.split("#")[0] == "DEPENDS_ON")
+    waits.add_nodes_from(G)
+    if not nx.is_directed_acyclic_graph(waits):
+        return None
+    return {n: i for i, generation in enumerate(nx.topological_generations(waits)) for n in generation}
+
+
+def hierarchical(G: nx.MultiDiGraph, dx: float = 180.0, dy: float = 220.0,
+                 node_levels: dict[str, int] | None = None) -> dict[str, tuple[float, float]]:
+    """Rows from principle down to department and indicator. Rows are reordered by the barycentre of each node's
+    neighbours in the rows above, then below, then above again (fewer crossings); ties keep the previous order,
+    then the code: deterministic. Every row spans the same width, so a node sits under its parents; very long
+    rows wrap onto several lines."""
     levels: dict[int, list[str]] = {}
     for n in G:
-        levels.setdefault(LEVELS.get(_kind(G, n), 7), []).append(n)
+        levels.setdefault(node_levels[n] if node_levels else LEVELS.get(_kind(G, n), 7), []).append(n)
+    rows = [sorted(members, key=natural_key) for _, members in sorted(levels.items())]
+    if not rows:
+        return {}
     undirected = nx.Graph(G)
-    slot: dict[str, float] = {}
-    rows: list[list[str]] = []
-    for _, members in sorted(levels.items()):
-        def anchor(n: str) -> float:
-            above = [slot[m] for m in undirected.neighbors(n) if m in slot]
-            return sum(above) / len(above) if above else math.inf
 
-        ordered = sorted(members, key=lambda n: (anchor(n), natural_key(n)))
-        slot.update({n: i - (len(ordered) - 1) / 2 for i, n in enumerate(ordered)})
-        rows.append(ordered)
-    per_row = max(12, math.ceil(math.sqrt(max(len(r) for r in rows)) * 4)) if rows else 12
+    def slots() -> dict[str, float]:
+        return {n: (i + 0.5) / len(row) for row in rows for i, n in enumerate(row)}
+
+    for sweep in range(3):
+        down = sweep % 2 == 0
+        for r in (range(1, len(rows)) if down else range(len(rows) - 2, -1, -1)):
+            slot = slots()
+            reference = {n for row in (rows[:r] if down else rows[r + 1:]) for n in row}
+
+            def anchor(n: str, slot: dict[str, float] = slot, reference: set[str] = reference) -> float:
+                near = [slot[m] for m in undirected.neighbors(n) if m in reference]
+                return sum(near) / len(near) if near else slot[n]
+
+            def key(n: str, slot: dict[str, float] = slot, anchor: Any = anchor) -> tuple[Any, ...]:
+                return (anchor(n), slot[n], natural_key(n))
+
+            rows[r] = sorted(rows[r], key=key)
+    per_row = max(12, math.ceil(math.sqrt(max(len(r) for r in rows)) * 4))
+    width = (min(per_row, max(len(r) for r in rows)) - 1) * dx
     positions = {}
     line = 0
     for ordered in rows:
         # a row of 65 tasks wraps onto several lines so that it stays readable on a 16:9 screen
         for start in range(0, len(ordered), per_row):
             chunk = ordered[start:start + per_row]
-            positions.update({n: ((i - (len(chunk) - 1) / 2) * dx, float(line)) for i, n in enumerate(chunk)})
+            positions.update({n: (((i + 0.5) / len(chunk) - 0.5) * (width + dx), float(line))
+                              for i, n in enumerate(chunk)})
             line += 1
     return _compact_rows(positions, dy)
 
