@@ -99,6 +99,8 @@ def test_html_is_self_contained_utf8_and_has_title_legend_tooltips(G, tmp_path: 
     assert t15["title"].splitlines()[:3] == ["加快发展数字经济", "Accelerate the digital economy",
                                              "重点任务 Task · T15"]
     assert t15["title"].splitlines()[3] == "原文 (plan text): 15.加快发展数字经济"
+    miit = next(n for n in data["nodes"] if n["id"] == "D-miit")
+    assert miit["shape"] == "ellipse" and miit["font"]["color"] == "#ffffff"  # a label on a dark fill is white
 
 
 def test_hostile_names_are_escaped(tmp_path: Path) -> None:

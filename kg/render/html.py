@@ -17,6 +17,7 @@ from typing import Any
 from kg.render.views import KIND_STYLE, View, edge_style, label, legend, tooltip
 
 FONT_FAMILY = "PlanKG CJK"
+LABEL_INSIDE = {"box", "ellipse", "circle", "database"}  # vis-network shapes that draw the label on the fill
 UI_TEXT = "搜索查找名称或代码图例节点关系方案原则目标领域任务指标部门牵头配合依赖贡献结构整理原文 0123456789"
 
 
@@ -72,7 +73,8 @@ def network_data(view: View) -> dict[str, Any]:
         net.add_node(n, label=label(data, width=10), title=tooltip(data), shape=shape, color=colour, x=round(x, 1),
                      y=round(y, 1), kind=str(data.get("kind")), size=22 if n == view.focus else 14,
                      borderWidth=4 if n == view.focus else 1, name=str(data.get("name", "")),
-                     name_en=str(data.get("name_en") or ""))
+                     name_en=str(data.get("name_en") or ""),
+                     font={"color": "#ffffff"} if shape in LABEL_INSIDE else {"color": "#212121"})
     for u, v, key in sorted(G.edges(keys=True), key=lambda e: (e[2], e[0], e[1])):
         colour, width, dashed, zh, en = edge_style(key)
         kind = key.split("#")[0]
