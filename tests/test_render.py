@@ -183,6 +183,26 @@ def test_viz_usage_errors(tmp_path: Path, plan_graph, argv: list[str], message: 
     assert not (Path.cwd() / "x.html").exists()
 
 
+def test_a_failed_pack_leaves_the_previous_one(G, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import kg.render.pack as pack
+
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "index.html").write_text("the previous pack", encoding="utf-8")
+    calls = []
+
+    def failing(view, path) -> None:  # type: ignore[no-untyped-def]
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(pack, "write_image", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write_pack(G, out)
+    assert (out / "index.html").read_text(encoding="utf-8") == "the previous pack"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack"]  # no half-written folder left beside it
+
+
 def test_pack_links_overview_areas_and_lead_departments(G, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     entries = write_pack(G, tmp_path / "pack")
     index = (tmp_path / "pack" / "index.html").read_text(encoding="utf-8")

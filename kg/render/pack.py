@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 
 import networkx as nx
 
+from kg.errors import UsageError
 from kg.model import natural_key
 from kg.render.html import UI_TEXT, write_html
 from kg.render.image import write_image
@@ -15,10 +17,38 @@ from kg.render.views import build_view
 
 
 def write_pack(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
-    """Write the pack into `out`; returns [(title, file stem)] in the order of the index."""
+    """Write the pack into `out`; returns [(title, file stem)] in the order of the index.
+
+    The pack is written into a folder beside `out` and moved into place when complete: a failure leaves the
+    previous pack (or none), never half of one."""
+    import shutil
+    import tempfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; the meeting pack is a folder")
+    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    try:
+        entries = _write_views(G, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    umask = os.umask(0)
+    os.umask(umask)
+    work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the pack is an ordinary folder
+    if out.exists():
+        old = work.with_name(work.name + ".old")
+        out.rename(old)
+        work.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        work.rename(out)
+    return entries
+
+
+def _write_views(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
     from kg.output import write_atomic
 
-    out.mkdir(parents=True, exist_ok=True)
     # one font subset for every page: all the plan's text
     chars = "".join(sorted({c for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str) for c in v}))
     chars += UI_TEXT
