@@ -1,7 +1,7 @@
 """Questions that need the whole graph, answered with networkx: a graph in, plain data out, no I/O.
 
 `G` is the MultiDiGraph of `kg.output.to_networkx`: node ids are the plan's codes, every node has `kind` and
-`name`, every edge is keyed by its kind. Tasks point at the tasks they wait on (`DEPENDS_ON`).
+`name`, every edge has its `kind`. Tasks point at the tasks they wait on (`DEPENDS_ON`).
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ def _of_kind(G: nx.MultiDiGraph, kind: str) -> list[str]:
 
 
 def _edges(G: nx.MultiDiGraph, kind: str) -> Iterable[tuple[str, str]]:
-    return ((u, v) for u, v, k in G.edges(keys=True) if k.split("#")[0] == kind)
+    return ((u, v) for u, v, k in G.edges(data="kind") if k == kind)
 
 
 def _out(G: nx.MultiDiGraph, node: str, kind: str) -> list[str]:
-    return sorted({v for _, v, k in G.out_edges(node, keys=True) if k == kind}, key=natural_key)
+    return sorted({v for _, v, k in G.out_edges(node, data="kind") if k == kind}, key=natural_key)
 
 
 def _in(G: nx.MultiDiGraph, node: str, kind: str) -> list[str]:
-    return sorted({u for u, _, k in G.in_edges(node, keys=True) if k == kind}, key=natural_key)
+    return sorted({u for u, _, k in G.in_edges(node, data="kind") if k == kind}, key=natural_key)
 
 
 def dependency_graph(G: nx.MultiDiGraph) -> nx.DiGraph:

@@ -75,9 +75,8 @@ def network_data(view: View) -> dict[str, Any]:
                      borderWidth=4 if n == view.focus else 1, name=str(data.get("name", "")),
                      name_en=str(data.get("name_en") or ""),
                      font={"color": "#ffffff"} if shape in LABEL_INSIDE else {"color": "#212121"})
-    for u, v, key in sorted(G.edges(keys=True), key=lambda e: (e[2], e[0], e[1])):
-        colour, width, dashed, zh, en = edge_style(key)
-        kind = key.split("#")[0]
+    for u, v, kind in sorted(G.edges(data="kind"), key=lambda e: (e[2], e[0], e[1])):
+        colour, width, dashed, zh, en = edge_style(kind)
         curve = {"type": "curvedCW", "roundness": 0.25} if kind == "DEPENDS_ON" else False  # off the task row
         net.add_edge(u, v, color=colour, width=width, dashes=dashed, title=f"{zh} {en}", kind=kind, smooth=curve)
     return {"nodes": net.nodes, "edges": net.edges}

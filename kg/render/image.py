@@ -38,10 +38,10 @@ def render_image(view: View, fmt: str) -> bytes:
         ax.set_axis_off()
         pos = {n: (x, -y) for n, (x, y) in view.positions.items()}  # screen y grows downwards
         G = view.graph
-        for key in sorted({k for _, _, k in G.edges(keys=True)}):
-            colour, width, dashed, _, _ = edge_style(key)
-            segments = [(pos[u], pos[v]) for u, v, k in G.edges(keys=True) if k == key]
-            if key == "DEPENDS_ON" and view.name != "schema":
+        for edge_kind in sorted({k for _, _, k in G.edges(data="kind")}):
+            colour, width, dashed, _, _ = edge_style(edge_kind)
+            segments = [(pos[u], pos[v]) for u, v, k in G.edges(data="kind") if k == edge_kind]
+            if edge_kind == "DEPENDS_ON" and view.name != "schema":
                 # an arrow points at the task waited on; between tasks of one row it arcs above the row
                 for start, end in segments:
                     bend = -0.3 if start[1] == end[1] else 0.0
@@ -53,7 +53,7 @@ def render_image(view: View, fmt: str) -> bytes:
                                              linestyles="--" if dashed else "-", zorder=1, alpha=0.8))
         if view.name == "schema":  # the model picture names its relations, one label per pair of kinds
             pairs: dict[tuple[str, str], list[str]] = {}
-            for u, v, k in G.edges(keys=True):
+            for u, v, k in G.edges(data="kind"):
                 pairs.setdefault((min(u, v), max(u, v)), []).append(k)
             for (u, v), relations in pairs.items():
                 (x1, y1), (x2, y2) = pos[u], pos[v]

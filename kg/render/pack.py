@@ -55,7 +55,7 @@ def _write_views(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
     views = [("overview", None)]
     views += [("area", n) for n in sorted((n for n, d in G.nodes(data=True) if d.get("kind") == "Area"),
                                           key=natural_key)]
-    leads = {u for u, _, k in G.edges(keys=True) if k == "LEADS"}
+    leads = {u for u, _, k in G.edges(data="kind") if k == "LEADS"}
     views += [("department", d) for d in sorted(leads, key=natural_key)]
     entries = []
     for kind, entity in views:

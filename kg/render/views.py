@@ -54,8 +54,8 @@ def _kind(G: nx.MultiDiGraph, n: str) -> str:
 
 
 def _neighbours(G: nx.MultiDiGraph, n: str, kinds: set[str], edge_kinds: set[str]) -> set[str]:
-    out = {v for _, v, k in G.out_edges(n, keys=True) if k.split("#")[0] in edge_kinds}
-    out |= {u for u, _, k in G.in_edges(n, keys=True) if k.split("#")[0] in edge_kinds}
+    out = {v for _, v, k in G.out_edges(n, data="kind") if k in edge_kinds}
+    out |= {u for u, _, k in G.in_edges(n, data="kind") if k in edge_kinds}
     return {m for m in out if _kind(G, m) in kinds}
 
 
@@ -130,7 +130,7 @@ def build_view(G: nx.MultiDiGraph, view: str, entity: str | None = None, depth: 
 
 def dependency_levels(G: nx.MultiDiGraph) -> dict[str, int] | None:
     """For a view of tasks only: rows by dependency, what is waited on above what waits (None if cyclic)."""
-    waits = nx.DiGraph((v, u) for u, v, k in G.edges(keys=True) if k.split("#")[0] == "DEPENDS_ON")
+    waits = nx.DiGraph((v, u) for u, v, k in G.edges(data="kind") if k == "DEPENDS_ON")
     waits.add_nodes_from(G)
     if not nx.is_directed_acyclic_graph(waits):
         return None
@@ -223,14 +223,14 @@ def label(data: dict[str, Any], width: int = 8, lines: int = 3) -> str:
     return "\n".join(head + parts)
 
 
-def edge_style(key: str) -> tuple[str, float, bool, str, str]:
-    return EDGE_STYLE.get(key.split("#")[0], DEFAULT_EDGE)
+def edge_style(kind: str) -> tuple[str, float, bool, str, str]:
+    return EDGE_STYLE.get(kind, DEFAULT_EDGE)
 
 
 def legend(view: View) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The kinds and edge kinds present in the view, with their label: ([(kind, label)], [(edge kind, label)])."""
     kinds = sorted({_kind(view.graph, n) for n in view.graph}, key=lambda k: KIND_LEVEL.get(k, 9))
-    edges = sorted({k.split("#")[0] for _, _, k in view.graph.edges(keys=True)})
+    edges = sorted({k for _, _, k in view.graph.edges(data="kind")})
     shown = [e for e in edges if e in EDGE_STYLE] + (["structure"] if any(e not in EDGE_STYLE for e in edges) else [])
     return ([(k, f"{KIND_STYLE[k][3]} {KIND_STYLE[k][4]}") for k in kinds if k in KIND_STYLE],
             [(e, f"{edge_style(e)[3]} {edge_style(e)[4]}") for e in shown])
@@ -253,6 +253,6 @@ def schema_view() -> View:
                    prov_rationale="the plan-kg data model (kg/model.py)")
     for edge_kind, (pairs, _) in EDGE_KINDS.items():
         for a, b in pairs:
-            G.add_edge(a, b, key=edge_kind)
+            G.add_edge(a, b, key=edge_kind, kind=edge_kind)
     return View("schema", "数据模型 Data model: the kinds of node and the relations between them",
                 "plan-kg", G, None, dict(SCHEMA_POSITIONS))
