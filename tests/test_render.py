@@ -293,3 +293,22 @@ def test_hierarchical_rows_follow_the_plan_and_the_dependencies(G) -> None:  # t
     advances = [(u, v) for u, v, k in overview.graph.edges(keys=True) if k == "ADVANCES"]
     straight = sum(1 for u, v in advances if abs(x[u] - x[v]) < 250)
     assert straight >= len(advances) // 2
+
+
+def test_same_picture_in_another_process(tmp_path: Path) -> None:
+    """Python salts string hashes per process: nothing in a view may depend on set order."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys; from kg.seed import load_plan; from kg.output import to_networkx; "
+              "from kg.render.views import build_view; from kg.render.image import render_image; "
+              "from kg.render.html import render_html; G = to_networkx(load_plan()); "
+              "v = build_view(G, 'department', 'D-commerce', layout='force'); "
+              "open(sys.argv[1] + '.png', 'wb').write(render_image(v, 'png')); "
+              "open(sys.argv[1] + '.html', 'w', encoding='utf-8').write(render_html(v))")
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / seed)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+    assert (tmp_path / "1.png").read_bytes() == (tmp_path / "2.png").read_bytes()
+    assert (tmp_path / "1.html").read_bytes() == (tmp_path / "2.html").read_bytes()

@@ -118,10 +118,19 @@ def ids_in_rows(rows: list[dict[str, Any]]) -> set[str]:
     return out
 
 
+def induced(G: nx.MultiDiGraph, nodes: set[str]) -> nx.MultiDiGraph:
+    """The subgraph on `nodes`, in G's own order. (`G.subgraph` iterates a small node set in set order, which
+    changes with the process's string hashing, and with it edge drawing order and the force layout.)"""
+    sub = nx.MultiDiGraph(**G.graph)
+    sub.add_nodes_from((n, data) for n, data in G.nodes(data=True) if n in nodes)
+    sub.add_edges_from((u, v, k, data) for u, v, k, data in G.edges(keys=True, data=True) if u in nodes and v in nodes)
+    return sub
+
+
 def build_view(G: nx.MultiDiGraph, view: str, entity: str | None = None, depth: int = 2,
                ids: set[str] | None = None, layout: str = "hierarchical", title: str | None = None) -> View:
     nodes, default_title = select(G, view, entity, depth, ids)
-    sub = G.subgraph(nodes).copy()
+    sub = induced(G, nodes)
     tasks_only = all(_kind(sub, n) == "Task" for n in sub)
     node_levels = dependency_levels(sub) if tasks_only and len(sub) > 1 else None
     positions = hierarchical(sub, node_levels=node_levels) if layout == "hierarchical" else force(sub)
@@ -229,7 +238,7 @@ def edge_style(kind: str) -> tuple[str, float, bool, str, str]:
 
 def legend(view: View) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The kinds and edge kinds present in the view, with their label: ([(kind, label)], [(edge kind, label)])."""
-    kinds = sorted({_kind(view.graph, n) for n in view.graph}, key=lambda k: KIND_LEVEL.get(k, 9))
+    kinds = sorted({_kind(view.graph, n) for n in view.graph}, key=lambda k: (KIND_LEVEL.get(k, 9), k))
     edges = sorted({k for _, _, k in view.graph.edges(data="kind")})
     shown = [e for e in edges if e in EDGE_STYLE] + (["structure"] if any(e not in EDGE_STYLE for e in edges) else [])
     return ([(k, f"{KIND_STYLE[k][3]} {KIND_STYLE[k][4]}") for k in kinds if k in KIND_STYLE],
