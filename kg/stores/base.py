@@ -59,54 +59,24 @@ def edge_columns(kind: str) -> dict[str, str]:
     return {**EDGE_KINDS[kind][1], **PROVENANCE_PROPS}
 
 
-def _prov_values(p: Provenance) -> dict[str, Any]:
-    return {"provenance": p.kind, "quote": p.quote, "quote_start": p.start, "quote_end": p.end,
-            "rationale": p.rationale, "source": p.source}
-
-
-def node_rows(graph: PlanGraph, kind: str, plan: str | None = None, uid_prefix: str | None = None
-              ) -> list[dict[str, Any]]:
-    """One dict per node of `kind`, every column present (None where empty); `plan` overrides the plan id, and
-    `uid_prefix` the prefix of the uids (by default the plan)."""
-    plan = plan or graph.plan_id
-    prefix = uid_prefix or plan
-    rows = []
-    for n in graph.of_kind(kind):
-        row: dict[str, Any] = dict.fromkeys(node_columns(kind))
-        row.update(uid=f"{prefix}:{n.id}", id=n.id, kind=n.kind, plan=plan, name=n.name, name_en=n.name_en,
-                   text=n.text, **{k: v for k, v in n.props.items() if k in row}, **_prov_values(n.provenance))
-        rows.append(row)
-    return rows
-
-
-def edge_rows(graph: PlanGraph, kind: str, uid_prefix: str | None = None) -> list[dict[str, Any]]:
-    """One dict per edge of `kind`: `from` and `to` uids (prefixed by the plan, or `uid_prefix`), then every
-    property column."""
-    prefix = uid_prefix or graph.plan_id
-    rows = []
-    for e in graph.edges:
-        if e.kind != kind:
-            continue
-        row: dict[str, Any] = {"from": f"{prefix}:{e.source}", "to": f"{prefix}:{e.target}"}
-        row.update(dict.fromkeys(edge_columns(kind)))
-        row.update({k: v for k, v in e.props.items() if k in row}, **_prov_values(e.provenance))
-        rows.append(row)
-    return rows
-
-
 _PROV_ATTRS = {"provenance": "kind", "quote": "quote", "quote_start": "start", "quote_end": "end",
                "rationale": "rationale", "source": "source"}
 
 
-def node_table(graphs: list[PlanGraph], kind: str) -> dict[str, list[Any]]:
-    """The same values as `node_rows`, column by column (a bulk load builds its Arrow table from these fast)."""
+def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None = None,
+               prefixes: dict[str, str] | None = None) -> dict[str, list[Any]]:
+    """Every column of the nodes of `kind`, column by column (None where empty): the one mapping from the model
+    to what the stores load. `plans` overrides a graph's plan id and `prefixes` its uid prefix (by default the
+    plan id), each keyed by the graph's own plan id."""
     out: dict[str, list[Any]] = {c: [] for c in node_columns(kind)}
     for g in graphs:
+        plan = (plans or {}).get(g.plan_id, g.plan_id)
+        prefix = (prefixes or {}).get(g.plan_id, plan)
         nodes = g.of_kind(kind)
-        out["uid"] += [f"{g.plan_id}:{n.id}" for n in nodes]
+        out["uid"] += [f"{prefix}:{n.id}" for n in nodes]
         out["id"] += [n.id for n in nodes]
         out["kind"] += [kind] * len(nodes)
-        out["plan"] += [g.plan_id] * len(nodes)
+        out["plan"] += [plan] * len(nodes)
         for column in ("name", "name_en", "text"):
             out[column] += [getattr(n, column) for n in nodes]
         for prop in NODE_KINDS[kind]:
@@ -116,18 +86,38 @@ def node_table(graphs: list[PlanGraph], kind: str) -> dict[str, list[Any]]:
     return out
 
 
-def edge_table(graphs: list[PlanGraph], kind: str) -> dict[str, list[Any]]:
-    """The same values as `edge_rows`, column by column."""
+def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None) -> dict[str, list[Any]]:
+    """Every column of the edges of `kind`: `from` and `to` uids (prefixed by the plan id, or its entry in
+    `prefixes`), then every property column."""
     out: dict[str, list[Any]] = {"from": [], "to": [], **{c: [] for c in edge_columns(kind)}}
     for g in graphs:
+        prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
         edges = [e for e in g.edges if e.kind == kind]
-        out["from"] += [f"{g.plan_id}:{e.source}" for e in edges]
-        out["to"] += [f"{g.plan_id}:{e.target}" for e in edges]
+        out["from"] += [f"{prefix}:{e.source}" for e in edges]
+        out["to"] += [f"{prefix}:{e.target}" for e in edges]
         for prop in EDGE_KINDS[kind][1]:
             out[prop] += [e.props.get(prop) for e in edges]
         for column, attr in _PROV_ATTRS.items():
             out[column] += [getattr(e.provenance, attr) for e in edges]
     return out
+
+
+def table_rows(table: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Columns turned into one dict per row."""
+    columns = list(table)
+    return [dict(zip(columns, values, strict=True)) for values in zip(*table.values(), strict=True)]
+
+
+def node_rows(graph: PlanGraph, kind: str, plan: str | None = None, uid_prefix: str | None = None
+              ) -> list[dict[str, Any]]:
+    """`node_table` of one graph as one dict per node."""
+    return table_rows(node_table([graph], kind, {graph.plan_id: plan} if plan else None,
+                                 {graph.plan_id: uid_prefix} if uid_prefix else None))
+
+
+def edge_rows(graph: PlanGraph, kind: str, uid_prefix: str | None = None) -> list[dict[str, Any]]:
+    """`edge_table` of one graph as one dict per edge."""
+    return table_rows(edge_table([graph], kind, {graph.plan_id: uid_prefix} if uid_prefix else None))
 
 
 def graph_from_rows(plan: str, nodes: list[tuple[str, dict[str, Any]]],

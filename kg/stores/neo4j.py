@@ -17,7 +17,15 @@ from typing import Any
 
 from kg.errors import ReadOnlyError, StoreError, UsageError
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
-from kg.stores.base import StoreSettings, edge_columns, edge_rows, graph_from_rows, node_columns, node_rows
+from kg.stores.base import (
+    StoreSettings,
+    edge_columns,
+    edge_table,
+    graph_from_rows,
+    node_columns,
+    node_table,
+    table_rows,
+)
 
 BATCH = 5000
 DELETE_PLAN = "MATCH (n:PlanNode {plan: $plan}) DETACH DELETE n"
@@ -140,15 +148,10 @@ class Neo4jStore:
                               rows=batch).single()["n"])
 
         for kind in NODE_KINDS:
-            rows = [{k: v for k, v in r.items() if v is not None}
-                    for g in graphs for r in node_rows(g, kind, stagings[g.plan_id], prefixes[g.plan_id])]
-            for batch in _batches(rows):
+            for batch in _batches(node_params(graphs, kind, stagings, prefixes)):
                 self._write(functools.partial(write_nodes, kind=kind, batch=batch))
         for kind in EDGE_KINDS:
-            rows = [{"src": r["from"], "dst": r["to"],
-                     "props": {k: v for k, v in r.items() if k not in ("from", "to") and v is not None}}
-                    for g in graphs for r in edge_rows(g, kind, prefixes[g.plan_id])]
-            for batch in _batches(rows):
+            for batch in _batches(edge_params(graphs, kind, prefixes)):
                 made = self._write(functools.partial(write_edges, kind=kind, batch=batch))
                 if made != len(batch):
                     raise StoreError(f"building in Neo4j at {self.uri} failed, the previous graph is unchanged: "
@@ -232,6 +235,20 @@ class Neo4jStore:
         if self._driver is not None:
             self._driver.close()
             self._driver = None
+
+
+def node_params(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None = None,
+                prefixes: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Rows for `UNWIND $rows ... SET n = row`: the model's columns, empty ones left out (Neo4j stores no null)."""
+    return [{k: v for k, v in row.items() if v is not None}
+            for row in table_rows(node_table(graphs, kind, plans, prefixes))]
+
+
+def edge_params(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Rows for `UNWIND $rows ... MATCH` the two ends by uid, `SET r = row.props`."""
+    return [{"src": row["from"], "dst": row["to"],
+             "props": {k: v for k, v in row.items() if k not in ("from", "to") and v is not None}}
+            for row in table_rows(edge_table(graphs, kind, prefixes))]
 
 
 def _batches(rows: list[Any]) -> list[list[Any]]:
