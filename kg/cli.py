@@ -133,6 +133,18 @@ def validate_cmd(seed: SeedOpt = None) -> None:
                f"plan {graph.plan_id}")
 
 
+@contextlib.contextmanager
+def opened(store: StoreKind, db: Path, plan: str | None = None) -> Iterator[Any]:
+    """The store named on the command line, closed afterwards whatever happens."""
+    from kg.stores.base import open_store
+
+    graph_store = open_store(store_settings(store, db, plan))
+    try:
+        yield graph_store
+    finally:
+        graph_store.close()
+
+
 @command("build")
 def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB) -> None:
     """Parse the source, read the overlays, validate, and write the whole graph into the store.
@@ -142,14 +154,10 @@ def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbO
     Example: kg build --store ladybug --db .kg/plan.lbug
     """
     from kg.seed import load_plan
-    from kg.stores.base import open_store
 
     graph = load_plan(seed)
-    target = open_store(store_settings(store, db))
-    try:
+    with opened(store, db) as target:
         target.build(graph)
-    finally:
-        target.close()
     counts = graph.counts()
     where = db if store is StoreKind.ladybug else "Neo4j"
     typer.echo(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
@@ -163,13 +171,8 @@ def stats_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan:
 
     Example: kg stats --store neo4j --format json
     """
-    from kg.stores.base import open_store
-
-    source = open_store(store_settings(store, db, plan))
-    try:
+    with opened(store, db, plan) as source:
         counts = source.counts()
-    finally:
-        source.close()
     rows = [{"element": "node", "kind": k, "count": v} for k, v in counts["nodes"].items()]
     rows += [{"element": "edge", "kind": k, "count": v} for k, v in counts["edges"].items()]
     emit(rows, fmt, "Graph")
@@ -195,18 +198,6 @@ def params_from(ctx: typer.Context) -> dict[str, str]:
             raise UsageError(f"-p {name} is given twice")
         out[name] = value
     return out
-
-
-@contextlib.contextmanager
-def opened(store: StoreKind, db: Path, plan: str | None = None) -> Iterator[Any]:
-    """The store named on the command line, closed afterwards whatever happens."""
-    from kg.stores.base import open_store
-
-    graph_store = open_store(store_settings(store, db, plan))
-    try:
-        yield graph_store
-    finally:
-        graph_store.close()
 
 
 @command("queries")
@@ -297,14 +288,19 @@ def export_cmd(
     typer.echo(f"wrote {output}")
 
 
-def read_plan_graph(store: StoreKind, db: Path, plan: str | None) -> tuple[Any, list[Any]]:
-    """The whole plan read back from the store as a networkx graph, and its entities for name resolution."""
+def plan_graph(graph_store: Any) -> tuple[Any, list[Any]]:
+    """The whole plan read back from an open store as a networkx graph, and its entities for name resolution."""
     from kg.output import to_networkx
     from kg.resolve import entities_from_graph
 
-    with opened(store, db, plan) as graph_store:
-        graph = graph_store.read_graph()
+    graph = graph_store.read_graph()
     return to_networkx(graph), entities_from_graph(graph)
+
+
+def read_plan_graph(store: StoreKind, db: Path, plan: str | None) -> tuple[Any, list[Any]]:
+    """`plan_graph` of the store named on the command line."""
+    with opened(store, db, plan) as graph_store:
+        return plan_graph(graph_store)
 
 
 def named(entities: list[Any], text: str, *kinds: str) -> str:
@@ -430,8 +426,10 @@ def matrix_cmd(
     """
     from kg.analysis import ownership_matrix
     from kg.errors import UsageError
-    from kg.output import matrix_rows, render_rows, write_atomic, write_matrix_xlsx
+    from kg.output import excel_csv, matrix_rows, write_atomic, write_matrix_xlsx
 
+    if output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
+        raise UsageError(f"{output}: the matrix is written as .xlsx or .csv, not {output.suffix or 'no suffix'!r}")
     G, _ = read_plan_graph(store, db, plan)
     kind = "Target" if of is MatrixOf.target else "Indicator"
     if output is None:
@@ -441,10 +439,8 @@ def matrix_cmd(
         return
     if output.suffix.lower() == ".xlsx":
         write_matrix_xlsx([ownership_matrix(G, "Target"), ownership_matrix(G, "Indicator")], output)
-    elif output.suffix.lower() == ".csv":
-        write_atomic(output, "\ufeff" + render_rows(matrix_rows(ownership_matrix(G, kind), compact=False), "csv"))
     else:
-        raise UsageError(f"{output}: the matrix is written as .xlsx or .csv, not {output.suffix or 'no suffix'!r}")
+        write_atomic(output, excel_csv(matrix_rows(ownership_matrix(G, kind), compact=False)))
     typer.echo(f"wrote {output}")
 
 
@@ -546,16 +542,16 @@ def viz_cmd(
 
         _draw(schema_view(), output)
         return
-    G, entities = read_plan_graph(store, db, plan)
-    entity_id = named(entities, entity, VIEW_KINDS[view.value]) if view.value in VIEW_KINDS and entity else None
     ids = None
     title = None
-    if view is ViewName.query and query:
-        from kg.queries import ask
+    with opened(store, db, plan) as graph_store:  # one session for the graph and the query
+        G, entities = plan_graph(graph_store)
+        if view is ViewName.query and query:
+            from kg.queries import ask
 
-        with opened(store, db, plan) as graph_store:
             ids = ids_in_rows(ask(graph_store, query, given))
-        title = f"查询 Query {query} " + " ".join(f"{k}={v}" for k, v in given.items())
+            title = f"查询 Query {query} " + " ".join(f"{k}={v}" for k, v in given.items())
+    entity_id = named(entities, entity, VIEW_KINDS[view.value]) if view.value in VIEW_KINDS and entity else None
     _draw(build_view(G, view.value, entity_id, depth, ids, layout.value, title), output)
 
 

@@ -58,14 +58,24 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def ordinary_mode(path: str | Path, mode: int = 0o666) -> None:
+    """Give a file or folder made private by mkstemp/mkdtemp the permissions an ordinary one would get."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
+def excel_csv(rows: list[dict[str, Any]]) -> str:
+    """CSV with a byte-order mark, so that Excel reads the Chinese as UTF-8."""
+    return "\ufeff" + render_rows(rows, "csv")
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename: a failure leaves nothing half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
     try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the result is an ordinary file
+        ordinary_mode(tmp)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
@@ -124,8 +134,8 @@ def export_graph(graph: PlanGraph, fmt: str, output: Path) -> None:
         data = graph.to_json()
         nodes = [_flat(n) for n in data["nodes"]]
         edges = [_flat(e) for e in data["edges"]]
-        write_atomic(output / "nodes.csv", "\ufeff" + render_rows(nodes, "csv"))  # BOM: Excel reads UTF-8
-        write_atomic(output / "edges.csv", "\ufeff" + render_rows(edges, "csv"))
+        write_atomic(output / "nodes.csv", excel_csv(nodes))
+        write_atomic(output / "edges.csv", excel_csv(edges))
     else:
         raise UsageError(f"unknown export format {fmt!r} (valid: json, graphml, gexf, csv)")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import networkx as nx
 
 from kg.errors import UsageError
 from kg.model import natural_key
+from kg.output import ordinary_mode, write_atomic
 from kg.render.html import UI_TEXT, write_html
 from kg.render.image import write_image
 from kg.render.views import build_view
@@ -33,9 +33,7 @@ def write_pack(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    umask = os.umask(0)
-    os.umask(umask)
-    work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the pack is an ordinary folder
+    ordinary_mode(work, 0o777)
     if out.exists():
         old = work.with_name(work.name + ".old")
         out.rename(old)
@@ -47,8 +45,6 @@ def write_pack(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
 
 
 def _write_views(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
-    from kg.output import write_atomic
-
     # one font subset for every page: all the plan's text
     chars = "".join(sorted({c for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str) for c in v}))
     chars += UI_TEXT
