@@ -312,3 +312,25 @@ def test_same_picture_in_another_process(tmp_path: Path) -> None:
                        env={**os.environ, "PYTHONHASHSEED": seed})
     assert (tmp_path / "1.png").read_bytes() == (tmp_path / "2.png").read_bytes()
     assert (tmp_path / "1.html").read_bytes() == (tmp_path / "2.html").read_bytes()
+
+
+def _page_text_missing_from_font(page: str) -> set[str]:
+    """The characters of a page's data (names, title, legend, tooltips) that its embedded font cannot draw."""
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", page).group(1))))  # type: ignore[union-attr]
+    covered = {chr(c) for c in font.getBestCmap()}
+    font.close()
+    data = re.search(r'<script type="application/json" id="plan-data">(.*?)</script>', page, re.DOTALL).group(1)  # type: ignore[union-attr]
+    text = json.dumps(json.loads(data), ensure_ascii=False)
+    return {c for c in text if ord(c) > 0x7F} - covered  # ASCII falls back to any font
+
+
+def test_every_page_of_the_pack_can_draw_its_own_text(G, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_pack(G, tmp_path / "pack")
+    for page in ("overview", "area-A1", "department-D-drc"):
+        assert _page_text_missing_from_font((tmp_path / "pack" / f"{page}.html").read_text(encoding="utf-8")) == set()
+    assert _page_text_missing_from_font(render_html(build_view(G, "impact", "T22"))) == set()

@@ -18,7 +18,7 @@ from kg.render.views import KIND_STYLE, View, edge_style, label, legend, tooltip
 
 FONT_FAMILY = "PlanKG CJK"
 LABEL_INSIDE = {"box", "ellipse", "circle", "database"}  # vis-network shapes that draw the label on the fill
-UI_TEXT = "搜索查找名称或代码图例节点关系方案原则目标领域任务指标部门牵头配合依赖贡献结构整理原文 0123456789"
+UI_TEXT = "搜索查找名称或代码图例节点关系方案原则目标领域任务指标部门牵头配合依赖贡献结构整理原文·→ 0123456789"
 
 
 def _pyvis_asset(name: str) -> str:
@@ -83,6 +83,7 @@ def network_data(view: View) -> dict[str, Any]:
 
 
 def render_html(view: View, chars: str | None = None) -> str:
+    """The page for a view; `chars` are characters to put in its font subset besides the page's own."""
     data = network_data(view)
     kinds, edge_kinds = legend(view)
     payload = {
@@ -93,8 +94,9 @@ def render_html(view: View, chars: str | None = None) -> str:
                              for e, label in edge_kinds]},
         "font": FONT_FAMILY,
     }
-    text = chars if chars is not None else json.dumps(payload, ensure_ascii=False) + UI_TEXT
-    font = base64.b64encode(font_subset("".join(sorted(set(text + UI_TEXT))))).decode("ascii")
+    # the page's own text always; `chars` adds more, so that pages sharing it share one cached subset
+    text = json.dumps(payload, ensure_ascii=False) + (chars or "") + UI_TEXT
+    font = base64.b64encode(font_subset("".join(sorted(set(text))))).decode("ascii")
     values = {"TITLE": html.escape(f"{view.title} · {view.plan}"), "HEADING": html.escape(view.title),
               "PLAN": html.escape(view.plan), "FONT": font, "VIS_CSS": _pyvis_asset("vis-network.css"),
               "VIS_JS": _pyvis_asset("vis-network.min.js"), "DATA": script_json(payload)}

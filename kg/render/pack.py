@@ -11,7 +11,7 @@ import networkx as nx
 from kg.errors import UsageError
 from kg.model import natural_key
 from kg.output import ordinary_mode, write_atomic
-from kg.render.html import UI_TEXT, write_html
+from kg.render.html import write_html
 from kg.render.image import write_image
 from kg.render.views import build_view
 
@@ -45,17 +45,17 @@ def write_pack(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
 
 
 def _write_views(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
-    # one font subset for every page: all the plan's text
-    chars = "".join(sorted({c for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str) for c in v}))
-    chars += UI_TEXT
     views = [("overview", None)]
     views += [("area", n) for n in sorted((n for n, d in G.nodes(data=True) if d.get("kind") == "Area"),
                                           key=natural_key)]
     leads = {u for u, _, k in G.edges(data="kind") if k == "LEADS"}
     views += [("department", d) for d in sorted(leads, key=natural_key)]
+    built = [(kind, entity, build_view(G, kind, entity)) for kind, entity in views]
+    # one font subset serves every page: all the plan's text and every title
+    texts = [v for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str)]
+    chars = "".join(sorted(set("".join(texts) + "".join(view.title for _, _, view in built))))
     entries = []
-    for kind, entity in views:
-        view = build_view(G, kind, entity)
+    for kind, entity, view in built:
         stem = kind if entity is None else f"{kind}-{entity}"
         write_html(view, out / f"{stem}.html", chars)
         write_image(view, out / f"{stem}.png")
