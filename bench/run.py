@@ -27,9 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kg.ingest.seed import load_plan  # noqa: E402
 from kg.model import EDGE_KINDS, NODE_KINDS, Edge, PlanGraph  # noqa: E402
 from kg.queries import ask, load_queries  # noqa: E402
-from kg.seed import load_plan  # noqa: E402
 from kg.stores.base import StoreSettings, edge_columns, edge_table, node_columns, node_table, open_store  # noqa: E402
 from tests.test_queries import ARGS  # noqa: E402  (the parameters the golden results use)
 

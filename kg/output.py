@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import UsageError
+from kg.ingest.parse import ParsedPlan
 from kg.model import PlanGraph
-from kg.parse import ParsedPlan
 
 
 def _clean(value: Any) -> Any:

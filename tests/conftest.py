@@ -14,7 +14,7 @@ SOURCE = SEED / "source" / "shenyang-three-year-action-plan-2023-2025.txt"
 
 @pytest.fixture(scope="session")
 def plan_graph():  # type: ignore[no-untyped-def]
-    from kg.seed import load_plan
+    from kg.ingest.seed import load_plan
 
     return load_plan(SEED)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg.errors import ParseError
-from kg.parse import parse_file, parse_text
+from kg.ingest.parse import parse_file, parse_text
 from tests.conftest import SOURCE
 
 

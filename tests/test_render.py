@@ -301,7 +301,7 @@ def test_same_picture_in_another_process(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    script = ("import sys; from kg.seed import load_plan; from kg.output import to_networkx; "
+    script = ("import sys; from kg.ingest.seed import load_plan; from kg.output import to_networkx; "
               "from kg.render.views import build_view; from kg.render.image import render_image; "
               "from kg.render.html import render_html; G = to_networkx(load_plan()); "
               "v = build_view(G, 'department', 'D-commerce', layout='force'); "

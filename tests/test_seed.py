@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kg.errors import ValidationError
+from kg.ingest.seed import iter_quotes, load_plan
 from kg.model import EDGE_KINDS
-from kg.seed import iter_quotes, load_plan
 from tests.conftest import SOURCE
 
 

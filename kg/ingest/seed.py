@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from kg.errors import UsageError, ValidationError
+from kg.ingest.parse import ParsedPlan, Span, parse_file
 from kg.model import (
     CADENCES,
     DEPARTMENT_KINDS,
@@ -27,10 +28,9 @@ from kg.model import (
     PlanGraph,
     Provenance,
 )
-from kg.parse import ParsedPlan, Span, parse_file
 
 PLAN_NODE = "PLAN"  # the id of the Plan node inside its own plan
-DEFAULT_SEED = Path(__file__).resolve().parent.parent / "seed"
+DEFAULT_SEED = Path(__file__).resolve().parents[2] / "seed"
 
 
 @dataclass

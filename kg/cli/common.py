@@ -1,0 +1,168 @@
+"""What every command group shares: the app, the error wrapper, the common options, store and output helpers.
+
+Exit codes: 0 success, 1 runtime error, 2 bad usage or invalid input. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from kg.errors import KgError
+
+app = typer.Typer(
+    name="kg",
+    help="plan-kg: a government development plan as a knowledge graph you can question and show.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
+    """app.command, with a `KgError` shown as `Error: ...` on stderr and its exit code, never a traceback."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*a: Any, **kw: Any) -> Any:
+            try:
+                return fn(*a, **kw)
+            except KgError as e:
+                typer.echo(f"Error: {e}", err=True)
+                raise typer.Exit(e.exit_code) from None
+
+        app.command(*args, **kwargs)(run)
+        return fn
+
+    return wrap
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    graphml = "graphml"
+    gexf = "gexf"
+    csv = "csv"
+
+
+SeedOpt = Annotated[Path | None, typer.Option("--seed", help="The seed folder (plan.yaml, source text, overlays).",
+                                              file_okay=False, show_default="the repository's seed/")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json or csv for scripts.")]
+
+
+class StoreKind(StrEnum):
+    ladybug = "ladybug"
+    neo4j = "neo4j"
+
+
+StoreOpt = Annotated[StoreKind, typer.Option("--store", envvar="KG_STORE",
+                                             help="ladybug (embedded file) or neo4j (NEO4J_URI, NEO4J_USERNAME, "
+                                                  "NEO4J_PASSWORD, NEO4J_DATABASE from the environment).")]
+DbOpt = Annotated[Path, typer.Option("--db", envvar="KG_DB", help="The Ladybug database file.", dir_okay=False)]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="Which plan, in a store holding several.")]
+
+
+def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
+    """The one place settings are read from the environment; the password never appears in argv or output."""
+    import os
+
+    from kg.stores.base import StoreSettings
+
+    if store is StoreKind.neo4j:
+        return StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"),
+                             user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+                             password=os.environ.get("NEO4J_PASSWORD"), database=os.environ.get("NEO4J_DATABASE"),
+                             plan=plan)
+    return StoreSettings(kind="ladybug", path=db, plan=plan)
+
+
+def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
+    """Print rows as an aligned table (Chinese-width aware), JSON, or CSV."""
+    from kg.output import render_rows
+
+    sys.stdout.write(render_rows(rows, fmt.value, title))
+
+
+@contextlib.contextmanager
+def opened(store: StoreKind, db: Path, plan: str | None = None) -> Iterator[Any]:
+    """The store named on the command line, closed afterwards whatever happens."""
+    from kg.stores.base import open_store
+
+    graph_store = open_store(store_settings(store, db, plan))
+    try:
+        yield graph_store
+    finally:
+        graph_store.close()
+
+
+# typer has no repeated two-value option, so `-p NAME VALUE` pairs are read from the extra arguments.
+WITH_PARAMS = {"allow_extra_args": True, "ignore_unknown_options": True}
+PARAMS_HELP = "Parameters: -p NAME VALUE (or --param NAME VALUE), repeated for several."
+
+
+def params_from(ctx: typer.Context) -> dict[str, str]:
+    """`-p NAME VALUE` pairs from the command's extra arguments; anything else is a usage error."""
+    from kg.errors import UsageError
+
+    args, out = list(ctx.args), {}
+    while args:
+        flag = args.pop(0)
+        if flag not in ("-p", "--param") or len(args) < 2:
+            raise UsageError(f"unexpected {flag!r}: " + ("-p takes a NAME and a VALUE" if flag in ("-p", "--param")
+                                                         else PARAMS_HELP))
+        name, value = args.pop(0), args.pop(0)
+        if name in out:
+            raise UsageError(f"-p {name} is given twice")
+        out[name] = value
+    return out
+
+
+def plan_graph(graph_store: Any) -> tuple[Any, list[Any]]:
+    """The whole plan read back from an open store as a networkx graph, and its entities for name resolution."""
+    from kg.output import to_networkx
+    from kg.resolve import entities_from_graph
+
+    graph = graph_store.read_graph()
+    return to_networkx(graph), entities_from_graph(graph)
+
+
+def read_plan_graph(store: StoreKind, db: Path, plan: str | None) -> tuple[Any, list[Any]]:
+    """`plan_graph` of the store named on the command line."""
+    with opened(store, db, plan) as graph_store:
+        return plan_graph(graph_store)
+
+
+def named(entities: list[Any], text: str, *kinds: str) -> str:
+    """Resolve `text` among entities of the given kinds; the error lists candidates of all of them."""
+    from kg.errors import NotFoundError
+    from kg.resolve import resolve
+
+    if len(kinds) == 1:
+        return resolve(entities, text, kinds[0])
+    for kind in kinds:  # a code or exact name of one kind first
+        try:
+            return resolve(entities, text, kind)
+        except NotFoundError:
+            continue
+    return resolve([e for e in entities if e.kind in kinds], text, None)
+
+
+TaskArg = Annotated[str, typer.Argument(help="A task: T15, 15, its Chinese or English name, or a unique part.")]
+DepthOpt = Annotated[int | None, typer.Option("--depth", min=1, help="Follow at most this many steps.")]
+TopOpt = Annotated[int | None, typer.Option("--top", min=1, help="Show only the first N rows.")]
+

@@ -1,0 +1,120 @@
+"""Plan commands: parse a text, validate the seed, build the store, count it, export it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kg.cli.common import (
+    DbOpt,
+    ExportFormat,
+    Format,
+    FormatOpt,
+    PlanOpt,
+    SeedOpt,
+    StoreKind,
+    StoreOpt,
+    command,
+    emit,
+    opened,
+)
+from kg.stores.base import DEFAULT_DB
+
+
+@command("parse")
+def parse_cmd(
+    source: Annotated[Path, typer.Argument(help="A plan text (UTF-8).", dir_okay=False)],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write JSON here instead of stdout.")] = None,
+) -> None:
+    """Parse a plan text into its parts, each with its verbatim quote and offsets.
+
+    Example: kg parse seed/source/shenyang-three-year-action-plan-2023-2025.txt -o parsed.json
+    """
+    from kg.ingest.parse import parse_file
+    from kg.output import parsed_to_json, write_atomic
+
+    data = json.dumps(parsed_to_json(parse_file(source)), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        write_atomic(output, data)
+    else:
+        sys.stdout.write(data)
+
+
+@command("validate")
+def validate_cmd(seed: SeedOpt = None) -> None:
+    """Check the seed folder: every reference, quote, type, lead and cycle. Writes nothing.
+
+    Example: kg validate --seed seed/
+    """
+    from kg.ingest.seed import load_plan
+
+    graph = load_plan(seed)
+    counts = graph.counts()
+    typer.echo(f"ok: {sum(counts['nodes'].values())} nodes, {sum(counts['edges'].values())} edges, "
+               f"plan {graph.plan_id}")
+
+
+
+@command("build")
+def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB) -> None:
+    """Parse the source, read the overlays, validate, and write the whole graph into the store.
+
+    A rebuild is atomic: if it fails, the previous graph stays as it was.
+
+    Example: kg build --store ladybug --db .kg/plan.lbug
+    """
+    from kg.ingest.seed import load_plan
+
+    graph = load_plan(seed)
+    with opened(store, db) as target:
+        target.build(graph)
+    counts = graph.counts()
+    where = db if store is StoreKind.ladybug else "Neo4j"
+    typer.echo(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
+               f"{sum(counts['edges'].values())} edges")
+
+
+@command("stats")
+def stats_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+              fmt: FormatOpt = Format.table) -> None:
+    """Count each kind of node and edge in the store.
+
+    Example: kg stats --store neo4j --format json
+    """
+    with opened(store, db, plan) as source:
+        counts = source.counts()
+    rows = [{"element": "node", "kind": k, "count": v} for k, v in counts["nodes"].items()]
+    rows += [{"element": "edge", "kind": k, "count": v} for k, v in counts["edges"].items()]
+    emit(rows, fmt, "Graph")
+
+
+@command("export")
+def export_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write (a folder for csv).")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json (node-link), graphml, gexf or csv.")]
+    = ExportFormat.json,
+    seed: Annotated[Path | None, typer.Option("--seed", file_okay=False,
+                                              help="Export straight from a seed folder instead of the store.")] = None,
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+) -> None:
+    """Export the whole graph from the store: node-link JSON (stable), GraphML, GEXF, or a folder of CSV files.
+
+    Example: kg export --format graphml -o plan.graphml
+    """
+    from kg.output import export_graph
+
+    if seed is not None:
+        from kg.ingest.seed import load_plan
+
+        graph = load_plan(seed)
+    else:
+        with opened(store, db, plan) as graph_store:
+            graph = graph_store.read_graph()
+    export_graph(graph, fmt.value, output)
+    typer.echo(f"wrote {output}")
+
+

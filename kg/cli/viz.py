@@ -1,0 +1,141 @@
+"""Visual commands: a view as a page or an image, and the meeting pack."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kg.cli.common import (
+    PARAMS_HELP,
+    WITH_PARAMS,
+    DbOpt,
+    PlanOpt,
+    StoreKind,
+    StoreOpt,
+    command,
+    named,
+    opened,
+    params_from,
+    plan_graph,
+    read_plan_graph,
+)
+from kg.stores.base import DEFAULT_DB
+
+
+class ViewName(StrEnum):
+    schema = "schema"
+    overview = "overview"
+    area = "area"
+    department = "department"
+    target = "target"
+    task = "task"
+    impact = "impact"
+    query = "query"
+
+
+class Layout(StrEnum):
+    hierarchical = "hierarchical"
+    force = "force"
+
+
+VIEW_KINDS = {"area": "Area", "department": "Department", "target": "Target", "task": "Task", "impact": "Task"}
+
+
+@command("viz", context_settings=WITH_PARAMS, epilog=PARAMS_HELP)
+def viz_cmd(
+    ctx: typer.Context,
+    view: Annotated[ViewName, typer.Argument(help="overview, area, department, target, task, impact, query, or "
+                                                  "schema (the data model itself).")],
+    entity: Annotated[str | None, typer.Argument(help="The area, department, target or task to show (a code, a "
+                                                      "name, or a unique part); for the query view, the query's "
+                                                      "name, its parameters with -p.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", dir_okay=False,
+                                         help="FILE.html (interactive) or FILE.png / .svg / .pdf (slides).")]
+    = Path("view.html"),
+    layout: Annotated[Layout, typer.Option("--layout", help="Levels from principle to department, or force.")]
+    = Layout.hierarchical,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="The task view: dependency steps to show.")] = 2,
+    query_name: Annotated[str | None, typer.Option("--query", help="The query view: the named query (same as "
+                                                                   "giving it after `query`).")] = None,
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+) -> None:
+    """Draw a view of the graph: interactive HTML that works offline, or an image for slides.
+
+    The query view draws the entities a named query returns: kg viz query area_tasks -p area A13 -o a13.png
+    (or kg viz query --query area_tasks -p area A13 -o a13.png).
+
+    Example: kg viz target 结构调整 -o g3.html
+    """
+    from kg.errors import UsageError
+    from kg.render.views import build_view, ids_in_rows
+
+    suffix = output.suffix.lower()
+    if suffix not in (".html", ".png", ".svg", ".pdf"):
+        raise UsageError(f"{output}: a view is written as .html, .png, .svg or .pdf")
+    if query_name and entity is not None:
+        # `viz query --query NAME -p key value`: the parser put `-p` or the first key into the optional ENTITY
+        if entity.startswith("-"):
+            ctx.args.insert(0, entity)
+        elif ctx.args[:1] in (["-p"], ["--param"]):
+            ctx.args.insert(1, entity)
+        else:
+            raise UsageError(f"unexpected {entity!r}: with --query, give the parameters as -p NAME VALUE")
+        entity = None
+    given = params_from(ctx)
+    query = (query_name or entity) if view is ViewName.query else None
+    if view is ViewName.query and not query:
+        raise UsageError("the query view needs a query name: kg viz query NAME -p ... (see `kg queries`)")
+    if view.value in VIEW_KINDS and entity is None:
+        raise UsageError(f"the {view.value} view needs a {VIEW_KINDS[view.value].lower()}, e.g. "
+                         f"`kg viz {view.value} {'T15' if VIEW_KINDS[view.value] == 'Task' else '...'}`")
+    if view is ViewName.schema:
+        from kg.render.views import schema_view
+
+        _draw(schema_view(), output)
+        return
+    ids = None
+    title = None
+    with opened(store, db, plan) as graph_store:  # one session for the graph and the query
+        G, entities = plan_graph(graph_store)
+        if view is ViewName.query and query:
+            from kg.queries import ask
+
+            ids = ids_in_rows(ask(graph_store, query, given))
+            title = f"查询 Query {query} " + " ".join(f"{k}={v}" for k, v in given.items())
+    entity_id = named(entities, entity, VIEW_KINDS[view.value]) if view.value in VIEW_KINDS and entity else None
+    _draw(build_view(G, view.value, entity_id, depth, ids, layout.value, title), output)
+
+
+def _draw(drawn: Any, output: Path) -> None:
+    if output.suffix.lower() == ".html":
+        from kg.render.html import write_html
+
+        write_html(drawn, output)
+    else:
+        from kg.render.image import write_image
+
+        write_image(drawn, output)
+    typer.echo(f"wrote {output}: {drawn.graph.number_of_nodes()} nodes, {drawn.graph.number_of_edges()} edges")
+
+
+@command("pack")
+def pack_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", file_okay=False, help="The folder to write.")]
+    = Path("meeting-pack"),
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+) -> None:
+    """The meeting pack: index.html linking an HTML page and a PNG for the overview, each area and each lead
+    department.
+
+    Example: kg pack -o meeting-pack
+    """
+    from kg.render.pack import write_pack
+
+    G, _ = read_plan_graph(store, db, plan)
+    entries = write_pack(G, output)
+    typer.echo(f"wrote {len(entries)} views; open {output / 'index.html'}")
+
+
