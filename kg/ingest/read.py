@@ -1,0 +1,225 @@
+"""The one place a file becomes text or rows: plain text in UTF-8 (BOM or not) or GB18030, .docx, text-layer
+.pdf, and tables from .csv, .xlsx and .docx.
+
+Every failure is a `UsageError` naming the file and what would be valid; nothing here prints. Text keeps its
+line ends as they are on disk (CRLF stays CRLF), so offsets into it are offsets into the decoded file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.errors import UsageError
+
+TEXT_SUFFIXES = (".txt", ".md", ".text", "")
+ENCODINGS = ("utf-8", "gb18030")  # what Chinese government files use; GB18030 is a superset of GBK and GB2312
+MAX_BYTES = 64 * 1024 * 1024  # a plan or a 分工 table is a few MB at most; more is not a document of this genre
+
+
+@dataclass
+class Document:
+    """A file's text and how it was obtained: `extraction` is `text`, `docx` or `pdf`; `encoding` for text."""
+
+    path: Path
+    text: str
+    extraction: str
+    encoding: str | None = None
+
+
+@dataclass
+class Table:
+    """One table of a file: its name (sheet or `table N`) and its rows of cell text, with each row's number."""
+
+    name: str
+    rows: list[list[str]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or one clear error: missing, a folder, unreadable, or too large."""
+    try:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a folder (give a file)")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise UsageError(f"{path}: {size} bytes is too large (at most {MAX_BYTES // (1024 * 1024)} MB)")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise UsageError(f"{path}: not readable (permission denied)") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot be read ({e.strerror or e})") from None
+
+
+def decode(data: bytes, name: str | Path, encoding: str | None = None) -> tuple[str, str]:
+    """Bytes -> (text, encoding used). A UTF-8 BOM is dropped; without `encoding`, UTF-8 then GB18030 is tried."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(f"{name}: unknown encoding {encoding!r} (valid: utf-8, gb18030, gbk, ...)") from None
+        candidates: tuple[str, ...] = (encoding,)
+    else:
+        candidates = ENCODINGS
+    if data.startswith(codecs.BOM_UTF8) and (encoding is None or codecs.lookup(encoding).name == "utf-8"):
+        data, candidates = data[len(codecs.BOM_UTF8):], ("utf-8",)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and encoding is None:
+        candidates = ("utf-16",)
+    first_error: UnicodeDecodeError | None = None
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as e:
+            first_error = first_error or e
+            continue
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        return text, codecs.lookup(enc).name
+    assert first_error is not None
+    line = data[: first_error.start].count(b"\n") + 1
+    tried = " or ".join(candidates)
+    raise UsageError(f"{name}:{line}: not valid {tried} text at byte {first_error.start} "
+                     "(give --encoding, e.g. utf-8 or gb18030)")
+
+
+def read_document(path: Path, encoding: str | None = None) -> Document:
+    """A plan text from .txt (any of ENCODINGS), .docx (paragraphs, then table rows) or a text-layer .pdf."""
+    suffix = path.suffix.lower()
+    data = read_bytes(path)
+    if suffix == ".docx":
+        return Document(path, _docx_text(data, path), "docx")
+    if suffix == ".pdf":
+        return Document(path, _pdf_text(data, path), "pdf")
+    if suffix in (".doc", ".wps", ".xls", ".xlsx", ".odt", ".rtf"):
+        raise UsageError(f"{path}: {suffix} is not read as plan text (valid: .txt in UTF-8 or GB18030, .docx, .pdf)")
+    text, used = decode(data, path, encoding)
+    if "\x00" in text:
+        raise UsageError(f"{path}: holds NUL characters, not a text file (valid: .txt, .docx, .pdf)")
+    return Document(path, text, "text", used)
+
+
+def _docx_text(data: bytes, path: Path) -> str:
+    import docx  # python-docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
+        raise UsageError(f"{path}: not a readable .docx file ({type(e).__name__})") from None
+    except Exception as e:  # a damaged zip raises zipfile/lxml errors of several kinds
+        raise UsageError(f"{path}: not a readable .docx file ({type(e).__name__})") from None
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append("\t".join(_row_cells(row)))
+    return "\n".join(lines)
+
+
+def _pdf_text(data: bytes, path: Path) -> str:
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise UsageError(f"{path}: the PDF is encrypted (give an unencrypted copy)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except UsageError:
+        raise
+    except Exception as e:  # pypdf raises many kinds on a damaged file
+        raise UsageError(f"{path}: not a readable PDF ({type(e).__name__})") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise UsageError(f"{path}: the PDF has no text layer (a scan); OCR it first or give the text")
+    return text
+
+
+def _row_cells(row: Any) -> list[str]:
+    """A .docx row's cell texts; python-docx repeats a horizontally merged cell per grid column, kept once."""
+    out: list[str] = []
+    previous = None
+    for cell in row.cells:
+        if previous is not None and cell._tc is previous:
+            continue
+        previous = cell._tc
+        out.append(cell.text)
+    return out
+
+
+def read_tables(path: Path, encoding: str | None = None) -> list[Table]:
+    """Tables from .csv (one), .xlsx (one per sheet) or .docx (one per table); cells as stripped text."""
+    suffix = path.suffix.lower()
+    data = read_bytes(path)
+    if suffix == ".csv":
+        text, _ = decode(data, path, encoding)
+        table = Table(path.name)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            for row in reader:
+                table.rows.append([cell.strip() for cell in row])
+                table.row_numbers.append(reader.line_num)
+        except csv.Error as e:
+            raise UsageError(f"{path}:{reader.line_num}: not valid CSV ({e})") from None
+        return [table]
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_tables(data, path)
+    if suffix == ".docx":
+        return _docx_tables(data, path)
+    raise UsageError(f"{path}: {suffix or 'no suffix'} is not read as a table (valid: .csv, .xlsx, .docx)")
+
+
+def _xlsx_tables(data: bytes, path: Path) -> list[Table]:
+    import warnings
+
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises zipfile, KeyError, InvalidFileException ...
+        raise UsageError(f"{path}: not a readable .xlsx workbook ({type(e).__name__})") from None
+    tables = []
+    try:
+        for sheet in workbook.worksheets:
+            table = Table(sheet.title)
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                table.rows.append([_cell_text(v) for v in row])
+                table.row_numbers.append(number)
+            tables.append(table)
+    finally:
+        workbook.close()
+    return tables
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _docx_tables(data: bytes, path: Path) -> list[Table]:
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as e:  # a damaged zip raises zipfile/lxml errors of several kinds
+        raise UsageError(f"{path}: not a readable .docx file ({type(e).__name__})") from None
+    tables = []
+    for i, source in enumerate(document.tables, start=1):
+        table = Table(f"table {i}")
+        for number, row in enumerate(source.rows, start=1):
+            table.rows.append([c.strip() for c in _row_cells(row)])
+            table.row_numbers.append(number)
+        tables.append(table)
+    return tables
