@@ -5,8 +5,14 @@ Exit codes: 0 success, 1 runtime error, 2 bad usage or invalid input. Errors are
 
 from __future__ import annotations
 
-from kg.cli import analyse, plan, query, viz  # noqa: F401  (each module registers its commands on `app`)
+import importlib
+
 from kg.cli.common import app
+
+# Each module registers its commands on `app` when imported; this order is the order of `kg --help`.
+GROUPS = ("plan", "query", "analyse", "viz", "progress")
+for _group in GROUPS:
+    importlib.import_module(f"kg.cli.{_group}")
 
 __all__ = ["app", "main"]
 

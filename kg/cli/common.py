@@ -29,8 +29,17 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
-    """app.command, with a `KgError` shown as `Error: ...` on stderr and its exit code, never a traceback."""
+def group(name: str, help: str) -> typer.Typer:
+    """A command group (`kg progress ...`): a sub-app added to `app`; give it to `command(..., on=...)`."""
+    sub = typer.Typer(name=name, help=help, no_args_is_help=True, pretty_exceptions_enable=False,
+                      add_completion=False, rich_markup_mode=None)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+def command(*args: Any, on: typer.Typer | None = None, **kwargs: Any) -> Callable[[F], F]:
+    """app.command (or `on`'s, for a group), with a `KgError` shown as `Error: ...` on stderr and its exit code,
+    never a traceback."""
 
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
@@ -41,7 +50,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
                 typer.echo(f"Error: {e}", err=True)
                 raise typer.Exit(e.exit_code) from None
 
-        app.command(*args, **kwargs)(run)
+        (on or app).command(*args, **kwargs)(run)
         return fn
 
     return wrap
@@ -166,3 +175,14 @@ TaskArg = Annotated[str, typer.Argument(help="A task: T15, 15, its Chinese or En
 DepthOpt = Annotated[int | None, typer.Option("--depth", min=1, help="Follow at most this many steps.")]
 TopOpt = Annotated[int | None, typer.Option("--top", min=1, help="Show only the first N rows.")]
 
+
+
+def command_paths() -> list[list[str]]:
+    """Every runnable command as the words a user types after `kg`: ["build"], ["progress", "status"], ..."""
+    def walk(cmd: Any, path: list[str]) -> list[list[str]]:
+        subs = getattr(cmd, "commands", None)  # a group (typer carries its own click)
+        if isinstance(subs, dict):
+            return [p for name, sub in subs.items() for p in walk(sub, [*path, name])]
+        return [path]
+
+    return walk(typer.main.get_command(app), [])
