@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+CATALOGUE := kg/locale/zh_CN/LC_MESSAGES/kg.mo
 
 .PHONY: demo test lint bench clean
 
@@ -12,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The Chinese messages: kg.po (kept in the repository) compiled to kg.mo by Babel.
+$(CATALOGUE): kg/locale/zh_CN/LC_MESSAGES/kg.po $(STAMP)
+	$(BIN)/python -c "from kg.i18n import compile_catalogue; compile_catalogue()"
+
 # Build the Shenyang graph, print the headline answers, write the meeting pack. No network after the install.
-demo: $(STAMP)
+demo: $(STAMP) $(CATALOGUE)
 	$(BIN)/kg build
 	$(BIN)/kg stats
 	$(BIN)/kg owners 结构调整
@@ -22,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/kg pack -o meeting-pack
 	@echo "Open meeting-pack/index.html in a browser (it works offline)."
 
-lint: $(STAMP)
+lint: $(STAMP) $(CATALOGUE)
 	$(BIN)/ruff check kg tests bench
 	$(BIN)/mypy
 

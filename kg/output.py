@@ -23,7 +23,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def render_rows(rows: list[dict[str, Any]], fmt: str, title: str | None = None) -> str:
+def render_rows(rows: list[dict[str, Any]], fmt: str, title: str | None = None, width: int | None = None) -> str:
+    """Rows as JSON, CSV or a table; a table given a `width` (a terminal's) wraps its cells to fit, Chinese
+    characters counting double."""
     rows = [{k: _clean(v) for k, v in row.items()} for row in rows]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
@@ -40,12 +42,14 @@ def render_rows(rows: list[dict[str, Any]], fmt: str, title: str | None = None) 
 
     table = Table(title=title, show_lines=False)
     for col in columns:
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     buf = io.StringIO()
-    Console(file=buf, width=max(100, min(200, 20 * len(columns))), force_terminal=False).print(table)
-    return buf.getvalue() + f"{len(rows)} row(s)\n"
+    Console(file=buf, width=width or max(100, min(200, 20 * len(columns))), force_terminal=False).print(table)
+    from kg.i18n import translate
+
+    return buf.getvalue() + translate(f"{len(rows)} row(s)") + "\n"
 
 
 def _cell(value: Any) -> str:

@@ -18,13 +18,13 @@ from kg.cli.common import command_paths
 from tests.conftest import ROOT
 
 runner = CliRunner()
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+READMES = {"en": ROOT / "README.md", "zh": ROOT / "README.zh-CN.md"}  # each run in its own language
 
 
-def _blocks() -> list[list[str]]:
+def _blocks(lang: str = "en") -> list[list[str]]:
     """The lines of each fenced block, indentation removed (fences may be indented inside list items)."""
     blocks, current = [], None
-    for line in README.splitlines():
+    for line in READMES[lang].read_text(encoding="utf-8").splitlines():
         if line.strip().startswith("```"):
             if current is None:
                 current, indent = [], len(line) - len(line.lstrip())
@@ -36,10 +36,10 @@ def _blocks() -> list[list[str]]:
     return blocks
 
 
-def shown() -> tuple[list[tuple[str, str]], list[str]]:
+def shown(lang: str = "en") -> tuple[list[tuple[str, str]], list[str]]:
     """([(command, the output shown under it)], [commands shown without output])."""
     with_output, plain = [], []
-    for block in _blocks():
+    for block in _blocks(lang):
         i = 0
         while i < len(block):
             line = block[i]
@@ -61,34 +61,53 @@ def _argv(command: str) -> list[str]:
     return shlex.split(command)[1:]
 
 
+def _name(command: str) -> str:
+    """The command's name, after the global options (`kg --lang zh owners ...` -> owners)."""
+    argv = _argv(command)
+    while argv and argv[0] == "--lang":
+        argv = argv[2:]
+    return argv[0] if argv else "--help"
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plan_graph) -> Path:  # type: ignore[no-untyped-def]
     """A scratch folder that looks like the repository from the outside: seed/ and a built graph."""
     (tmp_path / "seed").symlink_to(ROOT / "seed")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("KG_DB", raising=False)
-    monkeypatch.delenv("KG_STORE", raising=False)
+    for var in ("KG_DB", "KG_STORE", "KG_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "COLUMNS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     assert runner.invoke(app, ["build"]).exit_code == 0
     return tmp_path
 
 
-def test_the_readme_shows_commands_and_outputs() -> None:
-    with_output, plain = shown()
+@pytest.mark.parametrize("lang", READMES)
+def test_the_readme_shows_commands_and_outputs(lang: str) -> None:
+    with_output, plain = shown(lang)
     assert len(with_output) >= 4 and len(plain) >= 20
     names = {p[0] for p in command_paths()}
-    assert {_argv(c)[0] for c in plain} | {_argv(c)[0] for c, _ in with_output} == names  # every command shown
+    assert {_name(c) for c in plain} | {_name(c) for c, _ in with_output} == names  # every command shown
 
 
-@pytest.mark.parametrize(("command", "output"), shown()[0], ids=[c for c, _ in shown()[0]])
-def test_readme_output_is_what_the_command_prints(workdir: Path, command: str, output: str) -> None:
-    result = runner.invoke(app, _argv(command))
+def test_each_readme_links_to_the_other() -> None:
+    assert "README.zh-CN.md" in READMES["en"].read_text(encoding="utf-8").split("\n## ")[0]
+    assert "README.md" in READMES["zh"].read_text(encoding="utf-8").split("\n## ")[0]
+
+
+SHOWN = [(lang, c, out) for lang in READMES for c, out in shown(lang)[0]]
+PLAIN = [(lang, c) for lang in READMES for c in shown(lang)[1] if "--store neo4j" not in c]
+
+
+@pytest.mark.parametrize(("lang", "command", "output"), SHOWN, ids=[f"{lang}: {c}" for lang, c, _ in SHOWN])
+def test_readme_output_is_what_the_command_prints(workdir: Path, lang: str, command: str, output: str) -> None:
+    result = runner.invoke(app, _argv(command), env={"KG_LANG": lang})
     assert result.exit_code == 0, result.output
     assert result.stdout.rstrip("\n") == output
 
 
-@pytest.mark.parametrize("command", [c for c in shown()[1] if "--store neo4j" not in c])
-def test_readme_command_runs(workdir: Path, command: str) -> None:
-    result = runner.invoke(app, _argv(command))
+@pytest.mark.parametrize(("lang", "command"), PLAIN, ids=[f"{lang}: {c}" for lang, c in PLAIN])
+def test_readme_command_runs(workdir: Path, lang: str, command: str) -> None:
+    result = runner.invoke(app, _argv(command), env={"KG_LANG": lang})
     assert result.exit_code == 0, f"{command}: {result.output}"
 
 
@@ -96,7 +115,7 @@ def test_readme_command_runs(workdir: Path, command: str) -> None:
 def test_readme_neo4j_commands_run(workdir: Path, neo4j_settings) -> None:  # type: ignore[no-untyped-def]
     env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USERNAME": neo4j_settings.user,
            "NEO4J_PASSWORD": neo4j_settings.password}
-    commands = [c for c in shown()[1] if "--store neo4j" in c]
+    commands = [c for lang in READMES for c in shown(lang)[1] if "--store neo4j" in c]
     assert commands
     try:
         for command in commands:

@@ -24,6 +24,7 @@ from kg.cli.common import (
     emit,
     named,
     read_plan_graph,
+    say,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -146,7 +147,7 @@ def matrix_cmd(
         write_matrix_xlsx([ownership_matrix(G, "Target"), ownership_matrix(G, "Indicator")], output)
     else:
         write_atomic(output, excel_csv(matrix_rows(ownership_matrix(G, kind), compact=False)))
-    typer.echo(f"wrote {output}")
+    say(f"wrote {output}")
 
 
 @command("gaps")

@@ -15,7 +15,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from kg.cli.translated import Command, Group
 from kg.errors import KgError
+from kg.i18n import _, translate
 
 app = typer.Typer(
     name="kg",
@@ -24,7 +26,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
+    cls=Group,
 )
+
+
+def _set_language(value: str | None) -> str | None:
+    from kg.i18n import set_language
+
+    set_language(value)
+    return value
+
+
+@app.callback()
+def _root(
+    lang: Annotated[str | None, typer.Option(
+        "--lang", envvar="KG_LANG", is_eager=True, callback=_set_language, metavar="en|zh",
+        help="The language of help, tables and errors: en or zh (default: from LANG / LC_ALL / LANGUAGE).")] = None,
+) -> None:
+    """plan-kg: a government development plan as a knowledge graph you can question and show."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +51,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def group(name: str, help: str) -> typer.Typer:
     """A command group (`kg progress ...`): a sub-app added to `app`; give it to `command(..., on=...)`."""
     sub = typer.Typer(name=name, help=help, no_args_is_help=True, pretty_exceptions_enable=False,
-                      add_completion=False, rich_markup_mode=None)
+                      add_completion=False, rich_markup_mode=None, cls=Group)
     app.add_typer(sub, name=name)
     return sub
 
@@ -47,9 +66,10 @@ def command(*args: Any, on: typer.Typer | None = None, **kwargs: Any) -> Callabl
             try:
                 return fn(*a, **kw)
             except KgError as e:
-                typer.echo(f"Error: {e}", err=True)
+                typer.echo(_("Error: ") + translate(str(e)), err=True)
                 raise typer.Exit(e.exit_code) from None
 
+        kwargs.setdefault("cls", Command)
         (on or app).command(*args, **kwargs)(run)
         return fn
 
@@ -100,11 +120,27 @@ def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
     return StoreSettings(kind="ladybug", path=db, plan=plan)
 
 
+def say(message: str) -> None:
+    """A one-line result for people (`wrote x`, `built y`), in the user's language."""
+    typer.echo(translate(message))
+
+
 def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
     """Print rows as an aligned table (Chinese-width aware), JSON, or CSV."""
     from kg.output import render_rows
 
-    sys.stdout.write(render_rows(rows, fmt.value, title))
+    width = None
+    if fmt is Format.table:
+        import os
+        import shutil
+
+        from kg.i18n import chinese, table_rows
+
+        if chinese():
+            rows, title = table_rows(rows), translate(title) if title else title
+        if os.environ.get("COLUMNS") or sys.stdout.isatty():  # a terminal: fit it, wrapping rather than cutting
+            width = shutil.get_terminal_size().columns
+    sys.stdout.write(render_rows(rows, fmt.value, title, width))
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from kg.cli.common import (
     command,
     emit,
     opened,
+    say,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -54,7 +55,7 @@ def validate_cmd(seed: SeedOpt = None) -> None:
 
     graph = load_plan(seed)
     counts = graph.counts()
-    typer.echo(f"ok: {sum(counts['nodes'].values())} nodes, {sum(counts['edges'].values())} edges, "
+    say(f"ok: {sum(counts['nodes'].values())} nodes, {sum(counts['edges'].values())} edges, "
                f"plan {graph.plan_id}")
 
 
@@ -74,7 +75,7 @@ def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbO
         target.build(graph)
     counts = graph.counts()
     where = db if store is StoreKind.ladybug else "Neo4j"
-    typer.echo(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
+    say(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
                f"{sum(counts['edges'].values())} edges")
 
 
@@ -115,6 +116,6 @@ def export_cmd(
         with opened(store, db, plan) as graph_store:
             graph = graph_store.read_graph()
     export_graph(graph, fmt.value, output)
-    typer.echo(f"wrote {output}")
+    say(f"wrote {output}")
 
 

@@ -21,6 +21,7 @@ from kg.cli.common import (
     params_from,
     plan_graph,
     read_plan_graph,
+    say,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -118,7 +119,7 @@ def _draw(drawn: Any, output: Path) -> None:
         from kg.render.image import write_image
 
         write_image(drawn, output)
-    typer.echo(f"wrote {output}: {drawn.graph.number_of_nodes()} nodes, {drawn.graph.number_of_edges()} edges")
+    say(f"wrote {output}: {drawn.graph.number_of_nodes()} nodes, {drawn.graph.number_of_edges()} edges")
 
 
 @command("pack")
@@ -136,6 +137,6 @@ def pack_cmd(
 
     G, _ = read_plan_graph(store, db, plan)
     entries = write_pack(G, output)
-    typer.echo(f"wrote {len(entries)} views; open {output / 'index.html'}")
+    say(f"wrote {len(entries)} views; open {output / 'index.html'}")
 
 
