@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -66,3 +67,36 @@ def cli_store(store, store_settings, plan_graph):  # type: ignore[no-untyped-def
 
 
 from tests.browser import chromium, open_page  # noqa: E402, F401  (browser fixtures)
+
+# Every error message the CLI shows during the session is logged; at the end each must read in Chinese.
+MESSAGE_LOG = ROOT / "tests" / "artifacts" / f"messages-{os.getpid()}.log"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    MESSAGE_LOG.parent.mkdir(exist_ok=True)
+    MESSAGE_LOG.write_text("", encoding="utf-8")
+    os.environ["KG_MESSAGE_LOG"] = str(MESSAGE_LOG)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from kg import i18n
+    from tests.test_i18n import english_left
+
+    if not MESSAGE_LOG.exists():
+        return
+    import json
+
+    seen = {json.loads(line) for line in MESSAGE_LOG.read_text(encoding="utf-8").splitlines() if line}
+    i18n.set_language("zh")
+    try:
+        untranslated = sorted(m for m in seen if english_left(i18n.translate(m)))
+    finally:
+        i18n.set_language(None)
+    report = MESSAGE_LOG.with_name("untranslated-messages.txt")
+    report.write_text("\n".join(untranslated) + "\n", encoding="utf-8")
+    MESSAGE_LOG.unlink()
+    if untranslated and exitstatus == 0:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            f"{len(untranslated)} of {len(seen)} error messages shown in the tests have no Chinese: see {report}; "
+            "add templates to kg/locale/zh_CN/LC_MESSAGES/kg.po", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -66,6 +66,7 @@ def command(*args: Any, on: typer.Typer | None = None, **kwargs: Any) -> Callabl
             try:
                 return fn(*a, **kw)
             except KgError as e:
+                _record(str(e))
                 typer.echo(_("Error: ") + translate(str(e)), err=True)
                 raise typer.Exit(e.exit_code) from None
 
@@ -118,6 +119,18 @@ def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
                              password=os.environ.get("NEO4J_PASSWORD"), database=os.environ.get("NEO4J_DATABASE"),
                              plan=plan)
     return StoreSettings(kind="ladybug", path=db, plan=plan)
+
+
+def _record(message: str) -> None:
+    """With KG_MESSAGE_LOG set (the test session sets it), keep each error shown, so the tests can check that
+    every message a user can meet has its Chinese."""
+    import json
+    import os
+
+    log = os.environ.get("KG_MESSAGE_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(message, ensure_ascii=False) + "\n")
 
 
 def say(message: str) -> None:
