@@ -28,7 +28,8 @@ from kg.stores.base import DEFAULT_DB
 @command("parse")
 def parse_cmd(
     source: Annotated[Path, typer.Argument(help="A plan text (UTF-8).", dir_okay=False)],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write JSON here instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write JSON here instead of stdout (- is stdout).")] = None,
 ) -> None:
     """Parse a plan text into its parts, each with its verbatim quote and offsets.
 
@@ -94,7 +95,8 @@ def stats_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan:
 
 @command("export")
 def export_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write (a folder for csv).")],
+    output: Annotated[Path, typer.Option("-o", "--output",
+                                         help="The file to write (a folder for csv; - for standard output).")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json (node-link), graphml, gexf or csv.")]
     = ExportFormat.json,
     seed: Annotated[Path | None, typer.Option("--seed", file_okay=False,
@@ -115,6 +117,7 @@ def export_cmd(
         with opened(store, db, plan) as graph_store:
             graph = graph_store.read_graph()
     export_graph(graph, fmt.value, output)
-    typer.echo(f"wrote {output}")
+    if str(output) != "-":
+        typer.echo(f"wrote {output}")
 
 
