@@ -18,6 +18,7 @@ from kg.cli.common import (
     SeedOpt,
     StoreKind,
     StoreOpt,
+    WaitOpt,
     command,
     emit,
     opened,
@@ -61,18 +62,27 @@ def validate_cmd(seed: SeedOpt = None) -> None:
 
 
 @command("build")
-def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB) -> None:
+def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
+              wait: WaitOpt = False) -> None:
     """Parse the source, read the overlays, validate, and write the whole graph into the store.
 
-    A rebuild is atomic: if it fails, the previous graph stays as it was.
+    A rebuild is atomic: if it fails, the previous graph stays as it was. One build of a store file at a time:
+    a second one stops, saying who is building, or waits with --wait.
 
     Example: kg build --store ladybug --db .kg/plan.lbug
     """
+    import dataclasses
+
+    from kg.cli.common import store_settings
     from kg.ingest.seed import load_plan
+    from kg.stores.base import open_store
 
     graph = load_plan(seed)
-    with opened(store, db) as target:
+    target = open_store(dataclasses.replace(store_settings(store, db), wait=wait))
+    try:
         target.build(graph)
+    finally:
+        target.close()
     counts = graph.counts()
     where = db if store is StoreKind.ladybug else "Neo4j"
     typer.echo(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
