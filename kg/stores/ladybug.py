@@ -157,6 +157,8 @@ class LadybugStore:
             if not self.path.exists():
                 raise UsageError(f"no graph at {self.path}: run `kg build` first")
             integrity.check(self.path)
+            if self.path.is_file() and self.path.stat().st_size == 0:
+                raise StoreError(f"{self.path}: the file is empty, not a graph; run `kg build`")
             try:
                 self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL)
                 self._conn = ladybug.Connection(self._db)
@@ -172,8 +174,13 @@ class LadybugStore:
         params = dict(params or {})
         if "$plan" in cypher and "plan" not in params:  # a file usually holds one plan: queries still name it
             if self._plan is None:
-                plans = [r["plan"] for r in self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan ORDER BY plan",
-                                                           {})]
+                try:
+                    plans = [r["plan"] for r in self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan "
+                                                                    "ORDER BY plan", {})]
+                except StoreError as e:
+                    if "does not exist" not in str(e):
+                        raise
+                    raise StoreError(f"{self.path} holds no plan-kg graph (no Plan table); run `kg build`") from e
                 if len(plans) != 1:
                     raise UsageError(f"{self.path} holds {len(plans)} plans ({', '.join(plans[:5])}"
                                      f"{', ...' if len(plans) > 5 else ''}); name one with --plan" if plans else
