@@ -44,5 +44,9 @@ class ReadOnlyError(UsageError):
     """User-supplied Cypher tried to write; it was refused and nothing changed."""
 
 
+class QueryLimitError(UsageError):
+    """A query ran past its timeout or the store's memory bound; it was stopped and nothing changed."""
+
+
 class StoreError(KgError):
     """The graph store could not be reached, opened or written."""
