@@ -253,11 +253,12 @@ def _dotted(tokens: list[Token], k: int) -> tuple[str, int]:
 def _check_call(tokens: list[Token], k: int) -> int:
     """Refuse a CALL of anything but PROCEDURES; the index of the `(` after the procedure's name."""
     if k + 1 >= len(tokens) or tokens[k + 1].kind not in ("word", "name"):
-        raise refuse("CALL of a subquery or a setting; CALL only names a procedure that describes the schema "
-                     f"({', '.join(sorted(PROCEDURES))})", tokens[k].start)
+        raise refuse("CALL of a subquery or a setting; CALL only names one of the procedures that describe "
+                     f"the schema ({', '.join(sorted(PROCEDURES))})", tokens[k].start)
     name, after = _dotted(tokens, k + 1)
     if name.lower() not in PROCEDURES or after >= len(tokens) or tokens[after].text != "(":
-        raise refuse(f"CALL {name} is not allowed (allowed: {', '.join(sorted(PROCEDURES))})", tokens[k].start)
+        raise refuse(f"CALL {name} is not one of the procedures that describe the schema "
+                     f"({', '.join(sorted(PROCEDURES))})", tokens[k].start)
     return after
 
 
