@@ -51,12 +51,13 @@ FUNCTIONS = frozenset({
     "ceil", "sqrt", "sign", "startnode", "endnode", "head", "last", "tail", "range", "exists", "any", "all",
     "none", "single", "reduce", "shortestpath", "allshortestpaths", "list_contains", "list_concat",
     "list_extract", "list_element", "list_sort", "list_reverse_sort", "list_distinct", "list_unique", "list_sum",
-    "list_product", "list_to_string", "array_contains", "string_split", "lcase", "ucase", "prefix", "suffix"})
+    "list_product", "list_to_string", "cast", "array_contains", "string_split", "lcase", "ucase", "prefix", "suffix"})
 # Procedures that only describe the schema: Ladybug's show_tables/table_info, Neo4j's db.labels and kin.
 PROCEDURES = frozenset({"show_tables", "table_info", "db.labels", "db.relationshiptypes", "db.propertykeys"})
 
-# Where one engine or the other may end a line comment; ending early only means checking more text.
-_LINE_ENDS = "\n\r\u2028\u2029\x85\x0b\x0c"
+# Line separators besides LF and CR: a // comment holding one is refused, since where it ends would decide
+# whether a quote after it opens a string.
+_LINE_ENDS = "\u2028\u2029\x85\x0b\x0c"
 _ESCAPE = re.compile(r"\\(?:[\\'\"bfnrtBFNRT]|[uU][0-9A-Fa-f]{4})")
 _NUMBER = re.compile(r"0[xX][0-9A-Fa-f]+|0[oO][0-7]+|(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _WRITE_RUN = re.compile(r"[A-Za-z_]+")
@@ -108,6 +109,8 @@ def _block_comment_end(text: str, i: int) -> int:
 
 def tokenize(text: str) -> list[Token]:
     """The tokens of `text`; ReadOnlyError where a token is unfinished or the engines would read it apart."""
+    if "\x00" in text:  # the C interface would end the text there
+        raise refuse("a NUL character", text.index("\x00"))
     out: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -119,10 +122,12 @@ def tokenize(text: str) -> list[Token]:
             out.append(Token("space", text[i:j], i))
         elif text.startswith("//", i):
             j = i + 2
-            while j < n and text[j] not in _LINE_ENDS:
+            while j < n and text[j] not in "\r\n":
                 j += 1
             if j < n and text[j] == "\r" and text[j + 1:j + 2] != "\n":
                 raise refuse("a // comment ended by a lone carriage return (Ladybug reads it as code)", i)
+            if any(c in _LINE_ENDS for c in text[i:j]):
+                raise refuse("a // comment holding another line separator (engines may end it there or not)", i)
             out.append(Token("comment", text[i:j], i))
         elif text.startswith("/*", i):
             j = _block_comment_end(text, i)

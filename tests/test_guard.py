@@ -42,6 +42,9 @@ def test_every_named_query_passes_the_guard() -> None:
     ("RETURN 1 /* **/ 'x */ LOAD FROM \"/etc/passwd\" RETURN *//'", "Ladybug does not end it"),  # issue 12.1
     ("RETURN 1 /* never closed", "not closed"),
     ("RETURN 1 // a lone carriage return\rDELETE", "lone carriage return"),
+    # Ladybug ends a // comment only at a line feed: ending it at U+2028 would turn the quote into a string
+    ("RETURN 1 // x\u2028'\nLOAD FROM \"/etc/passwd\" RETURN * //'", "another line separator"),
+    ("RETURN 1 \x00 DELETE", "a NUL character"),
     ("RETURN 1; RETURN 2", "a second statement"),  # issue 12.1 and 12.4
     ("RETURN 1;;", "a second statement"),
     ("CALL READ_CSV_SERIAL('/etc/hostname') RETURN *", "CALL READ_CSV_SERIAL is not one of"),  # segfaulted
@@ -140,7 +143,7 @@ def test_a_call_off_the_list_is_always_refused(read: str, glue: list[str], call:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(exclude_characters="'\\"), max_size=40), st.sampled_from(sorted(WRITE_WORDS)))
+@given(st.text(alphabet=st.characters(exclude_characters="'\\\x00"), max_size=40), st.sampled_from(sorted(WRITE_WORDS)))
 def test_write_words_inside_strings_and_comments_are_only_text(text: str, word: str) -> None:
     """What is inside a string or a closed comment is never read as code."""
     check_read_only(f"MATCH (t:Task) WHERE t.name = '{text} {word}' RETURN t")
