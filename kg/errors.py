@@ -48,6 +48,10 @@ class OutputError(UsageError):
     """An output path (-o) cannot be written as given: a folder, under a file, not writable; nothing was written."""
 
 
+class QueryLimitError(UsageError):
+    """A query ran past its timeout or the store's memory bound; it was stopped and nothing changed."""
+
+
 class StoreError(KgError):
     """The graph store could not be reached, opened or written."""
 

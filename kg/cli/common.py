@@ -78,9 +78,13 @@ DbOpt = Annotated[Path, typer.Option("--db", envvar="KG_DB", help="The Ladybug d
 WaitOpt = Annotated[bool, typer.Option("--wait", help="If another kg build or kg pack is writing the same target, "
                                                       "wait for it instead of stopping.")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Which plan, in a store holding several.")]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Show at most N rows; rows after them are not read.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.001, help="Stop the query after SECONDS.")]
+DEFAULT_LIMIT = 1000
+DEFAULT_TIMEOUT = 30.0
 
 
-def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
+def store_settings(store: StoreKind, db: Path, plan: str | None = None, timeout: float | None = None) -> Any:
     """The one place settings are read from the environment; the password never appears in argv or output."""
     import os
 
@@ -90,8 +94,8 @@ def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
         return StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"),
                              user=os.environ.get("NEO4J_USERNAME", "neo4j"),
                              password=os.environ.get("NEO4J_PASSWORD"), database=os.environ.get("NEO4J_DATABASE"),
-                             plan=plan)
-    return StoreSettings(kind="ladybug", path=db, plan=plan)
+                             plan=plan, timeout=timeout)
+    return StoreSettings(kind="ladybug", path=db, plan=plan, timeout=timeout)
 
 
 def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
@@ -102,11 +106,11 @@ def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> N
 
 
 @contextlib.contextmanager
-def opened(store: StoreKind, db: Path, plan: str | None = None) -> Iterator[Any]:
-    """The store named on the command line, closed afterwards whatever happens."""
+def opened(store: StoreKind, db: Path, plan: str | None = None, timeout: float | None = None) -> Iterator[Any]:
+    """The store named on the command line, closed afterwards whatever happens; reads stop after `timeout` s."""
     from kg.stores.base import open_store
 
-    graph_store = open_store(store_settings(store, db, plan))
+    graph_store = open_store(store_settings(store, db, plan, timeout))
     try:
         yield graph_store
     finally:
@@ -133,6 +137,13 @@ def params_from(ctx: typer.Context) -> dict[str, str]:
             raise UsageError(f"-p {name} is given twice")
         out[name] = value
     return out
+
+
+def emit_limited(rows: list[dict[str, Any]], limit: int, fmt: Format, title: str | None = None) -> None:
+    """`emit` the first `limit` rows of rows read with max_rows=limit + 1; when there were more, say so on stderr."""
+    emit(rows[:limit], fmt, title)
+    if len(rows) > limit:
+        typer.echo(f"{limit} rows shown of more (use --limit)", err=True)
 
 
 def plan_graph(graph_store: Any) -> tuple[Any, list[Any]]:

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from kg.errors import StoreError, UsageError
+from kg.errors import NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
 from kg.stores import integrity
 from kg.stores.base import StoreSettings, edge_columns, edge_table, graph_from_rows, node_columns, node_table
@@ -84,7 +84,9 @@ class LadybugStore:
         self._conn: Any = None
         self._chosen_plan = settings.plan
         self._wait = settings.wait
+        self._timeout = settings.timeout
         self._plan: str | None = settings.plan  # a file usually holds one plan: then looked up once per open
+        self._plan_checked = False  # a plan named in the settings is checked once against the file
 
     # -- writing ----------------------------------------------------------------------------------------
     def build(self, graph: PlanGraph) -> None:
@@ -167,43 +169,74 @@ class LadybugStore:
                 hint = (f" ({', '.join(leftovers)} files left by a process that was killed)" if leftovers else "")
                 raise StoreError(f"cannot open the graph at {self.path}{hint}: {e}; run `kg build` to rebuild it")\
                     from e
+            tables = {r["name"] for r in self._execute(self._conn, "CALL show_tables() RETURN name", {})}
+            if "Plan" not in tables:
+                self.close()
+                raise UsageError(f"no graph in {self.path}: run `kg build`")
+            if self._timeout:
+                self._conn.set_query_timeout(max(1, round(self._timeout * 1000)))
         return self._conn
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def plans(self) -> list[str]:
+        """The plans the file holds."""
+        try:
+            return [r["plan"] for r in self._execute(self._connection(), "MATCH (p:Plan) RETURN p.plan AS plan "
+                                                     "ORDER BY plan", {})]
+        except StoreError as e:
+            if "does not exist" not in str(e):
+                raise
+            raise StoreError(f"{self.path} holds no plan-kg graph (no Plan table); run `kg build`") from e
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
+             ) -> list[dict[str, Any]]:
         conn = self._connection()
         params = dict(params or {})
+        if self._plan is not None and self._plan == self._chosen_plan and not self._plan_checked:
+            plans = self.plans()
+            if self._plan not in plans:
+                raise NotFoundError(f"no plan {self._plan!r} in {self.path} (plans: {', '.join(plans) or 'none'})")
+            self._plan_checked = True
         if "$plan" in cypher and "plan" not in params:  # a file usually holds one plan: queries still name it
             if self._plan is None:
-                try:
-                    plans = [r["plan"] for r in self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan "
-                                                                    "ORDER BY plan", {})]
-                except StoreError as e:
-                    if "does not exist" not in str(e):
-                        raise
-                    raise StoreError(f"{self.path} holds no plan-kg graph (no Plan table); run `kg build`") from e
+                plans = self.plans()
                 if len(plans) != 1:
                     raise UsageError(f"{self.path} holds {len(plans)} plans ({', '.join(plans[:5])}"
                                      f"{', ...' if len(plans) > 5 else ''}); name one with --plan" if plans else
                                      f"{self.path} holds no plan: run `kg build` first")
                 self._plan = plans[0]
             params["plan"] = self._plan
-        return self._execute(conn, cypher, params)
+        return self._execute(conn, cypher, params, max_rows, self._timeout)
 
     @staticmethod
-    def _execute(conn: Any, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _execute(conn: Any, cypher: str, params: dict[str, Any], max_rows: int | None = None,
+                 timeout: float | None = None) -> list[dict[str, Any]]:
+        """Run one statement, fetching at most `max_rows` rows: the result is read row by row, never whole."""
+        rows: list[dict[str, Any]] = []
         try:
             result = conn.execute(cypher, params)
+            if isinstance(result, list):  # several statements: the check in kg.guard lets none through
+                for r in result:
+                    r.close()
+                raise UsageError("one statement at a time: the query holds several (separated by ';')")
+            try:
+                columns = result.get_column_names()
+                while (max_rows is None or len(rows) < max_rows) and result.has_next():
+                    rows.append(dict(zip(columns, result.get_next(), strict=True)))
+            finally:
+                result.close()
         except RuntimeError as e:
-            message = str(e).splitlines()[0]
+            message = str(e).splitlines()[0] if str(e) else type(e).__name__
             if "read-only" in message or "read only" in message:
-                from kg.errors import ReadOnlyError
-
                 raise ReadOnlyError(f"refused: the graph is opened read-only ({message})") from e
+            if message.startswith("Interrupted"):
+                raise QueryLimitError(f"the query ran longer than {timeout or 0:g} s and was stopped (a narrower "
+                                      "query, or a larger --timeout)") from e
+            if "Buffer manager exception" in message:
+                raise QueryLimitError(f"the query needs more than the {BUFFER_POOL // 1024**2} MiB the store may use "
+                                      "and was stopped (a narrower query, or a LIMIT)") from e
+            if message.startswith(("Parser exception", "Binder exception")):  # the query text, not the store
+                raise QueryError(f"Ladybug: {message}") from e
             raise StoreError(f"Ladybug: {message}") from e
-        columns = result.get_column_names()
-        rows = []
-        while result.has_next():
-            rows.append(dict(zip(columns, result.get_next(), strict=True)))
         return rows
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -240,3 +273,4 @@ class LadybugStore:
             self._db.close()
         self._conn = self._db = None
         self._plan = self._chosen_plan
+        self._plan_checked = False
