@@ -55,6 +55,9 @@ def describe(exc: BaseException) -> tuple[str, int]:
 
 
 def fail(message: str, code: int) -> None:
+    from kg.stores.base import environment_secrets, redact
+
+    message = redact(message, environment_secrets())  # a driver's message may quote the URI or the password
     sys.stderr.write(f"Error: {message}\n")
     sys.stderr.flush()
     sys.exit(code)

@@ -159,8 +159,8 @@ class LadybugStore:
             if not self.path.exists():
                 raise UsageError(f"no graph at {self.path}: run `kg build` first")
             integrity.check(self.path)
-            if self.path.is_file() and self.path.stat().st_size == 0:
-                raise StoreError(f"{self.path}: the file is empty, not a graph; run `kg build`")
+            if self.path.is_file() and self.path.stat().st_size == 0:  # ladybug would make a new database of it
+                raise UsageError(f"no graph in {self.path}: run `kg build`")
             try:
                 self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL)
                 self._conn = ladybug.Connection(self._db)
@@ -179,13 +179,8 @@ class LadybugStore:
 
     def plans(self) -> list[str]:
         """The plans the file holds."""
-        try:
-            return [r["plan"] for r in self._execute(self._connection(), "MATCH (p:Plan) RETURN p.plan AS plan "
-                                                     "ORDER BY plan", {})]
-        except StoreError as e:
-            if "does not exist" not in str(e):
-                raise
-            raise StoreError(f"{self.path} holds no plan-kg graph (no Plan table); run `kg build`") from e
+        return [r["plan"] for r in self._execute(self._connection(), "MATCH (p:Plan) RETURN p.plan AS plan "
+                                                 "ORDER BY plan", {})]
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
              ) -> list[dict[str, Any]]:
