@@ -58,9 +58,9 @@ SECTION_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     ("ideology", ("指导思想",)),
     ("principles", ("基本原则", "工作原则", "主要原则", "遵循原则")),
     ("targets", ("分项目标", "具体目标", "主要指标", "区域目标", "区域发展目标", "各地目标")),
-    ("goal", ("总体目标", "主要目标", "发展目标", "行动目标")),
+    ("goal", ("总体目标", "主要目标", "发展目标", "行动目标", "工作目标", "三年目标", "预期目标")),
     ("measures", ("保障措施", "保障机制", "组织保障", "组织实施")),
-    ("tasks", ("重点任务", "主要任务", "重点工作")),
+    ("tasks", ("重点任务", "主要任务", "重点工作", "主要措施", "重点举措", "主要举措", "重点行动")),
     ("general", ("总体要求",)),
 ]
 SECTION_NAMES = {"ideology": "指导思想", "principles": "基本原则", "goal": "总体目标", "targets": "分项目标",
@@ -180,6 +180,7 @@ class _Parser:
         section = _section_of(head) if level != "l3" else None
         # A heading naming the section we are already in is content: a measure titled 加强组织保障, say.
         if section is not None and section != self.section:
+            self.seen.append((line.no, line.norm))
             self.flush_title()
             if section == "tasks":
                 self.areas_level = "l2"
@@ -375,7 +376,7 @@ class _Parser:
 
     def add_target(self, line: _Line, at: int, name: str, b_at: int, region: str | None = None) -> None:
         indicators = parse_indicators(line.norm[b_at:], line.start + b_at, line.no, None, self.plan.text,
-                                      self.plan.unplaced)
+                                      self.plan.unplaced, subject=region)
         self.plan.targets.append(ParsedItem(len(self.plan.targets) + 1, name, self.span(line, at),
                                             text=line.raw[b_at:], indicators=indicators, region=region))
         self.placed(line)
@@ -386,7 +387,7 @@ class _Parser:
         _, _, prefix = _numbering(n)
         at = max(at, prefix)
         head, _, body, b_at = _head_body(n, at)
-        if body and len(head) <= 20 and not re.search(r"[,、;]", head):
+        if (body or n.endswith("。")) and len(head) <= 20 and not re.search(r"[,、;]", head):
             self.plan.measures.append(ParsedItem(len(self.plan.measures) + 1, head.strip(), self.span(line, at),
                                                  text=line.raw[b_at:]))
         elif self.plan.measures:

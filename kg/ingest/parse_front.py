@@ -18,7 +18,7 @@ RE_PERIOD_LINE = re.compile(rf"^\(?\s{{0,2}}{RE_YEARS.pattern}\s{{0,2}}\)?$")
 RE_DATE = re.compile(
     r"^(\d{4}|[〇零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日$"
 )
-RE_NOTICE_HEADING = re.compile(r"^关于.{0,60}(?:的)?(?:通知|决定|意见)$")
+RE_NOTICE_HEADING = re.compile(r"^.{0,30}?关于.{0,80}?(?:的)?(?:通知|决定|意见)$")
 RE_ISSUANCE = re.compile(r"》.{0,30}(?:印发给|现予印发|现印发|印发你们|予以印发|请结合实际)")
 RE_PLAN_WORD = re.compile(r"方案|规划|计划|纲要")
 RE_BODY_END_YEAR = re.compile(r"(?:到|至)(\d{4})年")
@@ -26,7 +26,8 @@ RE_AUTHORITY = re.compile(r"(人民政府|委员会|办公厅|办公室|委|政�
 # Lines of a published page that carry no content: bylines, sources, editors, page numbers, attachment marks.
 RE_BOILERPLATE = re.compile(
     r"^(?:(?:本报|新华社)?记者\s?\S{1,12}|通讯员\s?\S{1,12}|来源[:].{0,40}|(?:责任)?编辑[:].{0,20}|"
-    r"[-—–]\s?\d{1,4}\s?[-—–]|第\s?\d{1,4}\s?页(?:\s?共\s?\d{1,4}\s?页)?|附件\d{0,2}|抄送[:].{0,200}|"
+    r"(?:发布日期|发布时间|信息来源|访问次数|浏览次数|字号)[:].{0,80}|\S{1,12}〔\d{4}〕\d{1,4}号|"
+    r"[-—–]\s?\d{1,4}\s?[-—–]|第\s?\d{1,4}\s?页(?:\s?共\s?\d{1,4}\s?页)?|附[件表]\d{0,2}略?|此页无正文|抄送[:].{0,200}|"
     r"[\S]{0,30}\d{4}年\d{1,2}月\d{1,2}日印发)$"
 )
 
@@ -45,7 +46,11 @@ def is_period_line(norm: str) -> bool:
 
 
 def is_title(norm: str) -> bool:
-    return len(norm) < 60 and "。" not in norm and RE_PLAN_WORD.search(norm) is not None
+    """A plan's title ends with its kind (方案, 计划, …), perhaps followed by (2023—2025年), (试行), (节选)."""
+    if len(norm) >= 60 or "。" in norm:
+        return False
+    bare = re.sub(r"(?:\([^()]{0,20}\))+$", "", norm)
+    return re.search(r"(?:方案|规划|计划|纲要)$", bare) is not None
 
 
 def is_title_fragment(norm: str) -> bool:

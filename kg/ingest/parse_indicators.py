@@ -19,7 +19,8 @@ UNITS = {"美元": "USD", "元": "CNY", "%": "percent", "个百分点": "percent
          "人": "people", "家": "firms", "个": "count", "项": "count", "所": "count", "座": "count", "条": "count",
          "处": "count", "户": "households", "名": "people", "件": "count", "套": "count", "台": "count",
          "辆": "count", "批": "count", "天": "days", "吨": "tonnes", "平方公里": "km2", "公里": "km", "亩": "mu",
-         "公顷": "ha", "千瓦": "kW", "标准箱": "TEU"}
+         "公顷": "ha", "千瓦": "kW", "标准箱": "TEU", "个工作日": "working_days", "工作日": "working_days",
+         "场": "count", "微克/立方米": "ug/m3"}
 _UNIT_RX = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _CN_AMOUNT = "[一二两三四五六七八九十百千]"
 RE_QTY = re.compile(
@@ -27,12 +28,12 @@ RE_QTY = re.compile(
     rf"\s*(?P<mag>万亿|千亿|百亿|亿|千万|百万|万)?(?P<unit>{_UNIT_RX})"
 )
 # 千亿级: a class of size, read as at least that amount in yuan
-RE_CLASS = re.compile(rf"(?P<num>\d+|{_CN_AMOUNT}{{1,4}})?(?P<mag>万亿|千亿|百亿|亿)(?:元)?级")
+RE_CLASS = re.compile(r"(?P<num>\d+|[一二两三四五六七八九])?(?P<mag>万亿|千亿|百亿|亿)(?:元)?级")
 RE_RANGE = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*(?P<u1>%)?\s*[—–\-~至到]{1,2}\s*(?P<high>\d+(?:\.\d+)?)\s*(?P<u2>%)")
 # Where the metric's name ends and the statement about it begins, in the order they may appear.
 RE_VERB = re.compile(
     r"年均增长|年均增速|年均|三年累计|累计|比\d{4}年|分别|达到|超过|突破|稳定在|保持在|力争|提高到|提升到|"
-    r"增长到|控制在|不低于|不少于|下降|降低|减少|增长|增速为|超(?=[\d一二两三四五六七八九十百千])"
+    r"增长到|控制在|不低于|不少于|下降|降低|减少|增长|增速为|压缩至|压缩到|缩短至|缩短到|降至|降到|超(?=[\d一二两三四五六七八九十百千])"
 )
 COMPARATORS = [  # (Chinese, normalised): the first that occurs wins, so the more specific come first
     ("稳定在", "stable"), ("保持在", "stable"), ("控制在", "at_most"), ("左右", "about"), ("不低于", "at_least"),
@@ -55,7 +56,7 @@ QUALITATIVE = {"全国领先": ("lead", "全国"), "全省领先": ("lead", "全
 # Rankings: 进入全国第一方阵, 位居全省前列, 全国前10位, 全国百强县; read from the clause's last 30 characters.
 RE_RANK = re.compile(
     r"(?P<phrase>(?:进入|位居|位于|保持|跻身|走在|居于|稳居|位列|迈入|挺进|居)?"
-    r"(?P<scope>全国|全省|全市|东北地区|东北|全球|世界|国内|省内|同类城市|副省级城市)"
+    r"(?P<scope>全国|全省|全市|东北地区|东北|全球|世界|国内|省内|同类城市|副省级城市)[\u4e00-\u9fff]{0,8}?"
     r"(?:(?P<first>前列|第一方阵|第一梯队|领先|一流|先进行列)|前(?P<top>\d{1,4}|[一二三四五六七八九十]{1,3})(?:位|名)?"
     r"|第(?P<nth>\d{1,4}|[一二三四五六七八九十]{1,3})(?:位|名)?"
     r"|(?P<strong>\d{1,4}|[一二三四五六七八九十百千]{1,3})强[\u4e00-\u9fff]{0,3}))$"
@@ -78,7 +79,7 @@ def _value(num: str | None) -> float:
 
 
 def _indicator_kind(clause: str, metric: str, unit: str) -> str:
-    if "年均" in clause:
+    if re.search(r"年均(?:增长|增速|递增|提高)", clause) or ("年均" in clause and unit == "%"):
         return "annual_growth"
     if "累计" in clause:
         return "cumulative"
@@ -129,8 +130,9 @@ class _Clauses:
     """Reads the clauses of one body, carrying the staged year and the last metric named."""
 
     def __init__(self, body_start: int, line_no: int, default_year: int | None, full: str,
-                 unplaced: list[Unplaced]) -> None:
+                 unplaced: list[Unplaced], subject: str | None) -> None:
         self.body_start, self.line_no, self.full = body_start, line_no, full
+        self.subject = subject  # who a ranking without a metric is about: the region of a per-region target
         self.year = default_year
         self.last_metric: str | None = None
         self.unplaced = unplaced
@@ -176,7 +178,8 @@ class _Clauses:
         if rank is None:
             return False
         cut = len(clause) - len(clause[-30:]) + rank.start()
-        metric = _strip_metric(RE_YEAR_WORD.sub("", RE_QUAL_PREFIX.sub("", clause[:cut]))) or self.last_metric or ""
+        before = _strip_metric(RE_YEAR_WORD.sub("", RE_QUAL_PREFIX.sub("", clause[:cut])))
+        metric = RE_ACTION.sub("", before) or self.subject or RE_ACTION.sub("", clause)
         number = rank.group("top") or rank.group("nth") or rank.group("strong")
         value = _value(number) if number else None
         kind = "lead" if rank.group("first") in ("领先", "一流") else "rank"
@@ -198,6 +201,7 @@ class _Clauses:
         self.out.append(make(metric=metric, indicator_kind="relative",
                              comparator=norm or RELATIVE_COMPARATORS[cmp_zh], comparator_zh=cmp_zh,
                              reference=rm.group("ref")))
+        self.last_metric = metric
         return True
 
     def numeric(self, clause: str, span: Span, make: Callable[..., ParsedIndicator]) -> None:
@@ -215,9 +219,13 @@ class _Clauses:
                           "(valid: a metric with 达到/超过/突破/年均增长/下降 ... and a value with a unit)")
             return
         verb = RE_VERB.search(clause)
+        if verb and verb.start() == 0 and verb.group(0) == "年均":  # 年均举办活动500场: a yearly count, named
+            verb = None
         statement_at = verb.start() if verb else quantities[0].start()
         metric_text = clause[:statement_at]
         metric_text = RE_YEAR_WORD.sub("", metric_text) if RE_INLINE_YEAR.search(metric_text) else metric_text
+        if len(quantities) > 1 and "分别" not in clause:  # 亿元以上项目: an amount inside the metric's name
+            quantities = [q for q in quantities if q.start() >= statement_at] or quantities
         baseline = re.search(r"比(\d{4})年", clause)
         comparator, comparator_zh = _comparator(clause[statement_at:])
         value_max = None
@@ -271,12 +279,12 @@ class _Clauses:
 
 
 def parse_indicators(body: str, body_start: int, line_no: int, default_year: int | None, full: str,
-                     unplaced: list[Unplaced]) -> list[ParsedIndicator]:
+                     unplaced: list[Unplaced], subject: str | None = None) -> list[ParsedIndicator]:
     """Indicators in one target's body (already punctuation-normalised); `full` is the original text.
 
     Clauses with a number no rule reads are appended to `unplaced`; they stay in the target's text.
     """
-    reader = _Clauses(body_start, line_no, default_year, full, unplaced)
+    reader = _Clauses(body_start, line_no, default_year, full, unplaced, subject)
     for m in re.finditer(r"[^,;。]+", body):
         raw = m.group(0)
         lead = len(raw) - len(raw.lstrip())
