@@ -131,6 +131,11 @@ class _Parser:
         self.title_lines: list[_Line] = []
         self.region_section = False  # under a heading such as 区域目标, 沈阳市。… is a region's target
         self.restarts = False  # task numbers start again at 1 in each area
+        self.task_count = 0
+        self.last_task: ParsedItem | None = None
+        # Continuation paragraphs, joined once at the end: appending to a growing string per line is quadratic.
+        self.more: dict[tuple[int, str], tuple[ParsedItem, str, list[str]]] = {}
+        self.ideology_end: int | None = None
         self.seen: list[tuple[int, str]] = []  # (line, norm) of content lines, for a period read from the body
 
     # -- where each line ends ------------------------------------------------------------------------------
@@ -288,10 +293,8 @@ class _Parser:
         self.placed(line)
         if self.plan.ideology is None:
             self.plan.ideology = self.span(line, at)
-        else:  # a second paragraph of the guiding ideology
-            prev = self.plan.ideology
-            joined = self.plan.text[prev.start: line.start + len(line.raw)]
-            self.plan.ideology = Span(joined, prev.start, prev.line)
+        else:  # a second paragraph of the guiding ideology: the span grows to its end (built in finish)
+            self.ideology_end = line.start + len(line.raw)
 
     # -- principles: ——坚持…。 / 一是坚持… / 1.坚持… / 坚持…。 ----------------------------------------------------
     def on_principles(self, line: _Line, at: int) -> None:
@@ -362,7 +365,7 @@ class _Parser:
             target = self.plan.targets[-1]
             target.indicators += parse_indicators(n[at:], line.start + at, line.no, None, self.plan.text,
                                                   self.plan.unplaced)
-            target.text += "\n" + line.raw[at:]
+            self.extend(target, "text", line.raw[at:])
             self.placed(line)
             return
         if not self.plan.targets and self.plan.goal is not None and self.section == "goal":
@@ -391,7 +394,7 @@ class _Parser:
             self.plan.measures.append(ParsedItem(len(self.plan.measures) + 1, head.strip(), self.span(line, at),
                                                  text=line.raw[b_at:]))
         elif self.plan.measures:
-            self.plan.measures[-1].text += "\n" + line.raw[at:]
+            self.extend(self.plan.measures[-1], "text", line.raw[at:])
         elif n.endswith(":") or n.endswith("。"):
             self.plan.intros.setdefault("measures", []).append(self.span(line, at))
         else:
@@ -417,9 +420,9 @@ class _Parser:
             current.description = line.raw[at:]
             current.description_span = self.span(line, at)
         elif current is not None and not current.tasks and current.description is not None:
-            current.description += "\n" + line.raw[at:]  # a second paragraph of the area's description
-        elif self.plan.tasks:
-            self.plan.tasks[-1].text += ("\n" if self.plan.tasks[-1].text else "") + line.raw[at:]
+            self.extend(current, "description", line.raw[at:])  # a second paragraph of the area's description
+        elif self.last_task is not None:
+            self.extend(self.last_task, "task_text", line.raw[at:])
         else:
             self.plan.intros.setdefault("tasks", []).append(self.span(line, at))
 
@@ -429,7 +432,7 @@ class _Parser:
             return
         area = self.plan.areas[-1]
         head, _, body, b_at = _head_body(line.norm, prefix)
-        sequence = len(self.plan.tasks) + 1
+        sequence = self.task_count + 1
         if number != sequence and number == len(area.tasks) + 1:
             self.restarts = True
         elif number != sequence:
@@ -438,6 +441,7 @@ class _Parser:
         task = ParsedItem(sequence, head.strip(), self.span(line), text=line.raw[b_at:] if body else "",
                           written_number=number if number != sequence else None)
         area.tasks.append(task)
+        self.task_count, self.last_task = sequence, task
         self.placed(line)
 
     def add_area(self, line: _Line, prefix: int, plus_one: bool) -> None:
@@ -459,8 +463,22 @@ class _Parser:
         self.placed(line)
 
     # -- the end: period, missing sections, names in the plan's own spelling -----------------------------
+    def extend(self, item: ParsedItem, attr: str, piece: str) -> None:
+        self.more.setdefault((id(item), attr), (item, attr, []))[2].append(piece)
+
+    def join_more(self) -> None:
+        for item, attr, pieces in self.more.values():
+            if attr == "task_text":  # a task's first paragraph may be its title line alone
+                item.text = "\n".join([item.text, *pieces] if item.text else pieces)
+            else:
+                setattr(item, attr, "\n".join([getattr(item, attr) or "", *pieces]))
+        if self.ideology_end is not None and self.plan.ideology is not None:
+            first = self.plan.ideology
+            self.plan.ideology = Span(self.plan.text[first.start:self.ideology_end], first.start, first.line)
+
     def finish(self, last: _Line) -> None:
         p = self.plan
+        self.join_more()
         self.read_period()
         for what, items, section in (("principles", p.principles, "principles"),
                                      ("sub-targets", p.targets, "targets"), ("areas", p.areas, "tasks"),

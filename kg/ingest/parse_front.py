@@ -21,7 +21,7 @@ RE_DATE = re.compile(
 RE_NOTICE_HEADING = re.compile(r"^.{0,30}?关于.{0,80}?(?:的)?(?:通知|决定|意见)$")
 RE_ISSUANCE = re.compile(r"》.{0,30}(?:印发给|现予印发|现印发|印发你们|予以印发|请结合实际)")
 RE_PLAN_WORD = re.compile(r"方案|规划|计划|纲要")
-RE_BODY_END_YEAR = re.compile(r"(?:到|至)(\d{4})年")
+RE_BODY_END_YEAR = re.compile(r"(?:到|至)(\d{4}) ?年")
 RE_AUTHORITY = re.compile(r"(人民政府|委员会|办公厅|办公室|委|政府)$")
 # Lines of a published page that carry no content: bylines, sources, editors, page numbers, attachment marks.
 RE_BOILERPLATE = re.compile(
@@ -61,7 +61,7 @@ def is_title_fragment(norm: str) -> bool:
 
 def quoted_title(raw: str) -> str | None:
     """A plan's name quoted in a line (《…三年行动方案(2023—2025年)》), not a notice or an opinion cited."""
-    for m in re.finditer(r"《([^》]{1,80})》", raw):
+    for m in re.finditer(r"《([^《》]{1,80})》", raw):
         name = m.group(1)
         if RE_PLAN_WORD.search(name) and not re.search(r"关于|通知|意见|决定", name):
             return name

@@ -24,12 +24,13 @@ UNITS = {"美元": "USD", "元": "CNY", "%": "percent", "个百分点": "percent
 _UNIT_RX = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _CN_AMOUNT = "[一二两三四五六七八九十百千]"
 RE_QTY = re.compile(
-    rf"(?P<num>\d+(?:\.\d+)?|{_CN_AMOUNT}{{1,6}}(?=万亿|千亿|百亿|亿|千万|百万|万|元|美元|家|个|项|所|座|条))?"
+    rf"(?P<num>(?<![\d.])\d++(?:\.\d++)?+|{_CN_AMOUNT}{{1,6}}(?=万亿|千亿|百亿|亿|千万|百万|万|元|美元|家|个|项|所|座|条))?"
     rf"\s*(?P<mag>万亿|千亿|百亿|亿|千万|百万|万)?(?P<unit>{_UNIT_RX})"
 )
 # 千亿级: a class of size, read as at least that amount in yuan
-RE_CLASS = re.compile(r"(?P<num>\d+|[一二两三四五六七八九])?(?P<mag>万亿|千亿|百亿|亿)(?:元)?级")
-RE_RANGE = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*(?P<u1>%)?\s*[—–\-~至到]{1,2}\s*(?P<high>\d+(?:\.\d+)?)\s*(?P<u2>%)")
+RE_CLASS = re.compile(r"(?P<num>(?<!\d)\d++|[一二两三四五六七八九])?(?P<mag>万亿|千亿|百亿|亿)(?:元)?级")
+RE_RANGE = re.compile(r"(?<![\d.])(?P<low>\d++(?:\.\d++)?+)\s*+(?P<u1>%)?\s*+[—–\-~至到]{1,2}\s*+"
+                      r"(?P<high>\d++(?:\.\d++)?+)\s*+(?P<u2>%)")
 # Where the metric's name ends and the statement about it begins, in the order they may appear.
 RE_VERB = re.compile(
     r"年均增长|年均增速|年均|三年累计|累计|比\d{4}年|分别|达到|超过|突破|稳定在|保持在|力争|提高到|提升到|"
@@ -41,10 +42,12 @@ COMPARATORS = [  # (Chinese, normalised): the first that occurs wins, so the mor
     ("以内", "at_most"), ("以下", "at_most"), ("力争", "strive"), ("达到", "reach"), ("下降", "reach"),
     ("降低", "reach"), ("超", "above"),
 ]
+# A level relative to a named reference, as (metric, Chinese comparator, reference, normalised or None).
+# Read without nested lazy quantifiers (the first comparator word that leaves a reference), so linear in the clause.
+RE_RELATIVE_CMP = re.compile(r"高于|快于|不低于|低于")
+RELATIVE_ENDINGS = ("水平", "平均", "增速", "增长", "速度")
 RELATIVE = [
-    (re.compile(r"^(?P<metric>.+?)(?P<cmp>高于|快于|不低于|低于)(?P<ref>.+?(?:水平|平均|增速|增长|速度))$"), None),
-    (re.compile(r"^(?P<metric>.+?)与(?P<ref>.+?)(?P<cmp>同步)$"), "in_step"),
-    # 2024年达到全省平均水平 / 赶上全国平均水平: a level relative to a named reference
+    # 2024年达到全省平均水平 / 赶上全国平均水平
     (re.compile(r"^(?P<metric>.*?)(?P<cmp>赶上|超过|达到|接近|高于|快于|不低于|低于)"
                 r"(?P<ref>(?:全国|全省|全市|东北|同类城市|副省级城市)[^,;。]{0,12}?"
                 r"(?:平均水平|平均|水平|增速))$"), None),
@@ -63,9 +66,10 @@ RE_RANK = re.compile(
 )
 RE_QUAL_PREFIX = re.compile(r"^(基本实现|全面实现|实现|保持|达到)")
 RE_SHARED_QUALIFIER = re.compile(r"^(单位(?:GDP|地区生产总值|工业增加值))")
-RE_YEAR_WORD = re.compile(r"(?:比|到|至|在|于)?\d{4}年(?:底|末|前)?")
-RE_STAGE = re.compile(r"^(?:到|至|在)?(\d{4})年(?:底|末|前)?[,:]?")  # a clause opening with its year
-RE_INLINE_YEAR = re.compile(r"(?<![比\d])(?:到|至|在)?(\d{4})年(?:底|末|前)?")
+# Years; a PDF's text layer may put a space between 2025 and 年.
+RE_YEAR_WORD = re.compile(r"(?:比|到|至|在|于)?\d{4} ?年(?:底|末|前)?")
+RE_STAGE = re.compile(r"^(?:到|至|在)?(\d{4}) ?年(?:底|末|前)?[,:]?")  # a clause opening with its year
+RE_INLINE_YEAR = re.compile(r"(?<![比\d])(?:到|至|在)?(\d{4}) ?年(?:底|末|前)?")
 RE_ACTION = re.compile(r"^(?:新建|建设|建成|打造|培育|形成|新增|引进|实施|推动|完成|创建|认定|发展|落地|开工|力争|累计|"
                        r"达到|新认定|新培育|壮大)+")
 
@@ -104,11 +108,19 @@ def _comparator(statement: str) -> tuple[str | None, str | None]:
     return found[0][1], "…".join(words)
 
 
-def _relative(clause: str) -> tuple[re.Match[str], str | None] | None:
+def _relative(clause: str) -> tuple[str, str, str, str | None] | None:
+    if clause.endswith(RELATIVE_ENDINGS):  # 增速高于全国、全省水平: the first comparator that leaves a reference
+        m = RE_RELATIVE_CMP.search(clause, 1)
+        ending = next(e for e in RELATIVE_ENDINGS if clause.endswith(e))
+        if m and len(clause) - m.end() > len(ending):
+            return clause[:m.start()], m.group(0), clause[m.end():], None
+    at = clause.find("与", 1)
+    if at > 0 and clause.endswith("同步") and len(clause) - 2 > at + 1:  # 收入增速与经济增长同步
+        return clause[:at], "同步", clause[at + 1:-2], "in_step"
     for rx, norm in RELATIVE:
-        m = rx.match(clause)
-        if m:
-            return m, norm
+        rm = rx.match(clause)
+        if rm:
+            return rm.group("metric"), rm.group("cmp"), rm.group("ref"), norm
     return None
 
 
@@ -193,14 +205,13 @@ class _Clauses:
         relative = _relative(clause)
         if relative is None or _quantities(clause):
             return False
-        rm, norm = relative
-        cmp_zh = rm.group("cmp")
-        metric = _strip_metric(RE_YEAR_WORD.sub("", rm.group("metric"))) or self.last_metric
+        metric_text, cmp_zh, ref, norm = relative
+        metric = _strip_metric(RE_YEAR_WORD.sub("", metric_text)) or self.last_metric
         if not metric:
             return False
         self.out.append(make(metric=metric, indicator_kind="relative",
                              comparator=norm or RELATIVE_COMPARATORS[cmp_zh], comparator_zh=cmp_zh,
-                             reference=rm.group("ref")))
+                             reference=ref))
         self.last_metric = metric
         return True
 
