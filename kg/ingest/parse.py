@@ -535,9 +535,10 @@ def parse_period(text: str) -> tuple[int, int]:
 
 def check_strict(plan: ParsedPlan) -> None:
     """Today's all-or-nothing reading: the first warning or unplaced line (by line) is an error."""
-    problems = [(w.line, w.message) for w in plan.warnings] + [(u.line, u.reason) for u in plan.unplaced]
+    # on one line, what the line says comes before what the end of the text lacks
+    problems = [(u.line, 0, u.reason) for u in plan.unplaced] + [(w.line, 1, w.message) for w in plan.warnings]
     if problems:
-        line, message = min(problems, key=lambda p: p[0])
+        line, _, message = min(problems, key=lambda p: p[:2])
         raise ParseError(plan.source, line, message)
 
 
