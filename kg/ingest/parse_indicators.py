@@ -117,15 +117,21 @@ def _relative(clause: str) -> tuple[str, str, str, str | None] | None:
     at = clause.find("与", 1)
     if at > 0 and clause.endswith("同步") and len(clause) - 2 > at + 1:  # 收入增速与经济增长同步
         return clause[:at], "同步", clause[at + 1:-2], "in_step"
-    for rx, norm in RELATIVE:
+    for rx, norm in RELATIVE if RE_RELATIVE_WORD.search(clause) else ():
         rm = rx.match(clause)
         if rm:
             return rm.group("metric"), rm.group("cmp"), rm.group("ref"), norm
     return None
 
 
+RE_NUMBER_CHAR = re.compile(r"[\d一二两三四五六七八九十百千万亿]")
+RE_RELATIVE_WORD = re.compile(r"赶上|超过|达到|接近|高于|快于|低于")
+
+
 def _quantities(clause: str) -> list[re.Match[str]]:
     """Values with units; a bare unit character (the 人 of 人均) is not a quantity."""
+    if not RE_NUMBER_CHAR.search(clause):  # no digit, numeral or magnitude: nothing to find
+        return []
     return [q for q in RE_QTY.finditer(clause) if q.group("num") or q.group("mag")]
 
 
@@ -166,10 +172,11 @@ class _Clauses:
             if re.search(r"\d", clause):
                 self.skip(span, f"a clause of {len(clause)} characters is too long to read as an indicator")
             return
-        inline = RE_INLINE_YEAR.search(clause)
-        verb = RE_VERB.search(clause)
-        if inline and not staged and (verb is None or inline.start() < verb.start()) and inline.start() > 0:
-            self.year = int(inline.group(1))
+        inline = RE_INLINE_YEAR.search(clause) if "年" in clause else None
+        if inline and not staged and inline.start() > 0:
+            verb = RE_VERB.search(clause)
+            if verb is None or inline.start() < verb.start():
+                self.year = int(inline.group(1))
 
         def make(**kw: object) -> ParsedIndicator:
             return ParsedIndicator(span=span, target_year=self.year, **kw)  # type: ignore[arg-type]
