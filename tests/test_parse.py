@@ -242,3 +242,9 @@ def test_per_region_targets_under_a_region_heading() -> None:
     assert [(t.name, t.region, [(i.metric, i.value, i.comparator) for i in t.indicators]) for t in plan.targets] == [
         ("临江市", "临江市", [("地区生产总值", 6000.0, "reach")]),
         ("河东新区", "河东新区", [("河东新区", None, "rank")])]
+
+
+def test_a_label_line_above_a_whole_title_is_not_half_of_it() -> None:
+    plan = parse_text("政策文件\n临江市养老服务提升三年行动方案(2024—2026年)\n一、总体要求\n", "p.txt")
+    assert plan.title == "临江市养老服务提升三年行动方案(2024—2026年)"
+    assert [s.quote for s in plan.front_matter] == ["政策文件"]

@@ -224,7 +224,8 @@ class _Parser:
         if self.pending_title is not None:
             pending = self.pending_title
             self.pending_title = None
-            if front.is_title(n) and "title" not in notice and line.no == pending.no + 1:
+            if front.is_title(n) and "title" not in notice and line.no == pending.no + 1 \
+                    and not front.names_a_place(n):  # 某市…方案 is a whole title; 三年行动方案 ends one
                 self.set_title(pending, line)
                 return
             self.plan.front_matter.append(self.span(pending))

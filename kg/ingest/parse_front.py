@@ -59,6 +59,11 @@ def is_title_fragment(norm: str) -> bool:
             and re.match(r"^[\u4e00-\u9fff“”\"()A-Za-z0-9·]+$", norm) is not None)
 
 
+def names_a_place(norm: str) -> bool:
+    """A whole title opens with its place (临江市…, 北川省…); the second half of a split title does not."""
+    return re.search(r"[省市县区州盟旗]", norm[:10]) is not None
+
+
 def quoted_title(raw: str) -> str | None:
     """A plan's name quoted in a line (《…三年行动方案(2023—2025年)》), not a notice or an opinion cited."""
     for m in re.finditer(r"《([^《》]{1,80})》", raw):
