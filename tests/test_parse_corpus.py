@@ -86,6 +86,7 @@ def test_every_line_is_placed_boilerplate_or_unplaced(path: Path) -> None:
     counts = plan.lines
     assert counts["placed"] + counts["boilerplate"] + counts["unplaced"] == counts["total"] == line_count(text)
     whole = {u.line for u in plan.unplaced if u.whole_line}
+    assert not any("no rule read this line" in u.reason for u in plan.unplaced)  # every line met a rule
     assert counts["unplaced"] == len(whole)
     lines = text.split("\n")
     for u in plan.unplaced:  # each unplaced entry is the text of its own line, verbatim
@@ -142,5 +143,6 @@ def test_any_mix_of_plan_lines_is_accounted_for_line_by_line() -> None:
             assert text[span.start:span.end] == span.quote
         for u in plan.unplaced:
             assert text[u.start:u.start + len(u.text)] == u.text
+            assert "no rule read this line" not in u.reason
 
     check()

@@ -166,7 +166,10 @@ class _Parser:
             self.feed(line)
         self.flush_title()
         self.finish(lines[-1])
-        kinds = [self.kinds.get(no, "boilerplate") for no in range(1, total + 1)]  # unseen lines are blank
+        for line in lines:  # a safety net: a line no handler marked is listed, never counted as read
+            if line.no not in self.kinds:
+                self.unplaced(line, "no rule read this line")
+        kinds = [self.kinds.get(no, "boilerplate") for no in range(1, total + 1)]  # the rest are blank lines
         self.plan.lines = {"total": total, **{k: kinds.count(k) for k in ("placed", "boilerplate", "unplaced")}}
         self.plan.unplaced.sort(key=lambda u: (u.line, u.start))
         self.plan.warnings.sort(key=lambda w: w.line)
