@@ -1,8 +1,9 @@
 """cypher/ -> named queries: the file stem is the name, the folder the topic, the header the doc and params.
 
 Header lines: `// purpose` first, then one `// param NAME: description` per parameter, or
-`// param NAME (int): description` for a whole number. `$plan` is supplied by the store and need not be
-declared. The loader refuses duplicate names and parameters used but not declared, or declared but not used.
+`// param NAME (int): description` for a whole number (`(int 1..10)`: from 1 to 10). `$plan` is supplied by
+the store and need not be declared. The loader refuses duplicate names and parameters used but not declared,
+or declared but not used.
 
 Where a store's dialect truly differs, `cypher/<topic>/<store>/<name>.cypher` overrides the common text for
 that store; it must declare the same parameters as the query it overrides.
@@ -21,7 +22,9 @@ CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 IMPLICIT = {"plan"}
 STORE_DIRS = ("ladybug", "neo4j")
 RE_PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-RE_PARAM_DECL = re.compile(r"^//\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((int|text)\))?\s*:\s*(.+)$")
+RE_PARAM_DECL = re.compile(r"^//\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((int|text)(?:\s+(-?\d+)\.\.(-?\d+))?\))?"
+                           r"\s*:\s*(.+)$")
+INT64 = (-2**63, 2**63 - 1)  # what both stores hold in an integer
 
 # A parameter named like a kind takes an entity of that kind; `kg query` resolves names to ids for it.
 PARAM_KINDS = {"task": "Task", "target": "Target", "area": "Area", "indicator": "Indicator",
@@ -33,6 +36,8 @@ class Param:
     name: str
     doc: str
     type: str = "text"  # text | int
+    low: int = INT64[0]  # an int's range, from `(int LOW..HIGH)` in the header
+    high: int = INT64[1]
 
     @property
     def kind(self) -> str | None:
@@ -66,7 +71,8 @@ def _parse(path: Path, root: Path) -> Query:
     for line in header[1:]:
         m = RE_PARAM_DECL.match(line)
         if m:
-            params[m.group(1)] = Param(m.group(1), m.group(3).strip(), m.group(2) or "text")
+            low, high = (int(m.group(3)), int(m.group(4))) if m.group(3) else INT64
+            params[m.group(1)] = Param(m.group(1), m.group(5).strip(), m.group(2) or "text", low, high)
     used = set(RE_PARAM_USE.findall(body)) - IMPLICIT
     if used - set(params):
         raise QueryError(f"{where}: uses ${', $'.join(sorted(used - set(params)))} without declaring it "
@@ -113,19 +119,24 @@ def bind(query: Query, given: dict[str, str]) -> dict[str, Any]:
                          (f"; missing: {', '.join(sorted(missing))}" if missing else ""))
     out: dict[str, Any] = {}
     for name, value in given.items():
-        if query.params[name].type == "int":
+        param = query.params[name]
+        if param.type == "int":
+            valid = f"a whole number from {param.low} to {param.high}"
             try:
-                out[name] = int(value)
+                number = int(value) if len(value) <= 40 else None  # int() of a huge text is slow
             except (TypeError, ValueError):
-                raise UsageError(f"query {query.name}: -p {name} takes a whole number, not {value!r}") from None
+                number = None
+            if number is None or not param.low <= number <= param.high:
+                raise UsageError(f"query {query.name}: -p {name} takes {valid}, not {value[:40]!r}")
+            out[name] = number
         else:
             out[name] = value
     return out
 
 
-def run(store: Any, query: Query, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run a named query on a store, with that store's variant where there is one."""
-    rows: list[dict[str, Any]] = store.read(query.text_for(store.kind), params)
+def run(store: Any, query: Query, params: dict[str, Any], max_rows: int | None = None) -> list[dict[str, Any]]:
+    """Run a named query on a store, with that store's variant where there is one; at most `max_rows` rows."""
+    rows: list[dict[str, Any]] = store.read(query.text_for(store.kind), params, max_rows=max_rows)
     return rows
 
 
@@ -145,7 +156,8 @@ def lookup(queries: dict[str, Query], name: str) -> Query:
                      " (`kg queries` lists them)")
 
 
-def ask(store: Any, name: str, given: dict[str, str], queries: dict[str, Query] | None = None) -> list[dict[str, Any]]:
+def ask(store: Any, name: str, given: dict[str, str], queries: dict[str, Query] | None = None,
+        max_rows: int | None = None) -> list[dict[str, Any]]:
     """Run a named query with the caller's parameters; parameters that name an entity accept codes and names."""
     from kg.resolve import entities_from_rows, resolve
 
@@ -157,4 +169,43 @@ def ask(store: Any, name: str, given: dict[str, str], queries: dict[str, Query] 
         entities = entities_from_rows(entity_rows(store, queries))
         for p in entity_params:
             params[p.name] = resolve(entities, str(params[p.name]), p.kind)
-    return run(store, query, params)
+    return run(store, query, params, max_rows)
+
+
+def cypher_value(name: str, text: str) -> Any:
+    """A -p value for user Cypher: a JSON number, true/false, or a flat list of numbers, texts or true/false of
+    one type; anything else is the text itself. Integers must fit the stores' 64 bits."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise UsageError(f"-p {name}: a value nested too deep (valid: a number, true/false, a flat list, "
+                         "or text)") from None
+    except ValueError:
+        return text
+    if isinstance(value, list):
+        kinds = {bool if isinstance(v, bool) else (int | float) if isinstance(v, int | float) else type(v)
+                 for v in value}
+        if not kinds <= {bool, int | float, str} or len(kinds) > 1:
+            raise UsageError(f"-p {name}: a list holds values of one type, with no null and no nested list or "
+                             "object (valid: [1, 2], [\"a\", \"b\"], [true, false])")
+        for v in value:
+            _check_number(name, v)
+        return value
+    if isinstance(value, int | float):
+        _check_number(name, value)
+        return value
+    return text
+
+
+def _check_number(name: str, value: Any) -> None:
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+        raise UsageError(f"-p {name}: {str(value)[:30]} does not fit a 64-bit integer (valid: {INT64[0]} to "
+                         f"{INT64[1]})")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"-p {name}: {value} is not a finite number")

@@ -44,7 +44,7 @@ def test_validate_broken_seed_exit_2_and_no_traceback(seed_copy: Path) -> None:
 def test_parse_missing_file_is_one_line() -> None:
     result = runner.invoke(app, ["parse", "no-such-plan.txt"])
     assert result.exit_code == 2
-    assert result.stderr == "Error: no-such-plan.txt:0: no such file\n"
+    assert result.stderr == "Error: no-such-plan.txt: no such file\n"
 
 
 def test_parse_writes_json_with_offsets(tmp_path: Path) -> None:
@@ -162,7 +162,8 @@ def test_query_accepts_names_the_way_people_write_them(cli_store) -> None:  # ty
     (["query", "no_such_query"], "Error: no named query 'no_such_query'"),
     (["query", "area_tasks"], "Error: query area_tasks takes -p area VALUE; missing: area"),
     (["query", "area_tasks", "-p", "area", "A1", "-p", "zone", "x"], "unknown: zone"),
-    (["query", "upstream", "-p", "task", "T15", "-p", "depth", "deep"], "-p depth takes a whole number, not 'deep'"),
+    (["query", "upstream", "-p", "task", "T15", "-p", "depth", "deep"],
+     "-p depth takes a whole number from 1 to 10, not 'deep'"),
     (["query", "department_tasks", "-p", "department", "局"], "Error: '局' could be 25 departments: "),
     (["query", "department_tasks", "-p", "department", "市外交部"], "Error: no department is called '市外交部'"),
     (["query", "upstream", "-p", "task", "99", "-p", "depth", "1"], "Error: no task is called '99'"),

@@ -7,7 +7,8 @@ from kg.cli.translated import help_messages
 
 
 def update_catalogue() -> tuple[int, int]:
-    """Add every help text missing from kg.po (untranslated, for a translator to fill); report (added, stale).
+    """Add every help text missing from kg.po (untranslated, for a translator to fill) and drop the help texts no
+    command has any more; report (added, dropped).
     Entries commented `message` are templates for errors and titles, kept by hand."""
     from babel.messages.pofile import read_po, write_po
 
@@ -21,6 +22,8 @@ def update_catalogue() -> tuple[int, int]:
             cat.add(msgid, "", auto_comments=["help"])
             added += 1
     stale = [m.id for m in cat if m.id and "help" in m.auto_comments and m.id not in wanted]
+    for msgid in stale:  # a help text that changed: its old entry goes, the new one waits for its translation
+        del cat[msgid]
     with po.open("wb") as fh:
         write_po(fh, cat, width=0, sort_output=False)
     return added, len(stale)

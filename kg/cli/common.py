@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 runtime error, 2 bad usage or invalid input. Errors are
 from __future__ import annotations
 
 import contextlib
-import functools
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -16,8 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from kg.cli.translated import Command, Group
-from kg.errors import KgError
-from kg.i18n import _, translate
+from kg.i18n import translate
 
 app = typer.Typer(
     name="kg",
@@ -57,21 +55,12 @@ def group(name: str, help: str) -> typer.Typer:
 
 
 def command(*args: Any, on: typer.Typer | None = None, **kwargs: Any) -> Callable[[F], F]:
-    """app.command (or `on`'s, for a group), with a `KgError` shown as `Error: ...` on stderr and its exit code,
-    never a traceback."""
+    """app.command (or `on`'s, for a group). A failure is shown by the `kg` group (kg/cli/failure.py) as one
+    `Error: ...` line on stderr with exit 1 or 2, never a traceback."""
 
     def wrap(fn: F) -> F:
-        @functools.wraps(fn)
-        def run(*a: Any, **kw: Any) -> Any:
-            try:
-                return fn(*a, **kw)
-            except KgError as e:
-                _record(str(e))
-                typer.echo(_("Error: ") + translate(str(e)), err=True)
-                raise typer.Exit(e.exit_code) from None
-
         kwargs.setdefault("cls", Command)
-        (on or app).command(*args, **kwargs)(run)
+        (on or app).command(*args, **kwargs)(fn)
         return fn
 
     return wrap
@@ -104,10 +93,16 @@ StoreOpt = Annotated[StoreKind, typer.Option("--store", envvar="KG_STORE",
                                              help="ladybug (embedded file) or neo4j (NEO4J_URI, NEO4J_USERNAME, "
                                                   "NEO4J_PASSWORD, NEO4J_DATABASE from the environment).")]
 DbOpt = Annotated[Path, typer.Option("--db", envvar="KG_DB", help="The Ladybug database file.", dir_okay=False)]
+WaitOpt = Annotated[bool, typer.Option("--wait", help="If another kg build or kg pack is writing the same target, "
+                                                      "wait for it instead of stopping.")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Which plan, in a store holding several.")]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Show at most N rows; rows after them are not read.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.001, help="Stop the query after SECONDS.")]
+DEFAULT_LIMIT = 1000
+DEFAULT_TIMEOUT = 30.0
 
 
-def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
+def store_settings(store: StoreKind, db: Path, plan: str | None = None, timeout: float | None = None) -> Any:
     """The one place settings are read from the environment; the password never appears in argv or output."""
     import os
 
@@ -117,20 +112,8 @@ def store_settings(store: StoreKind, db: Path, plan: str | None = None) -> Any:
         return StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"),
                              user=os.environ.get("NEO4J_USERNAME", "neo4j"),
                              password=os.environ.get("NEO4J_PASSWORD"), database=os.environ.get("NEO4J_DATABASE"),
-                             plan=plan)
-    return StoreSettings(kind="ladybug", path=db, plan=plan)
-
-
-def _record(message: str) -> None:
-    """With KG_MESSAGE_LOG set (the test session sets it), keep each error shown, so the tests can check that
-    every message a user can meet has its Chinese."""
-    import json
-    import os
-
-    log = os.environ.get("KG_MESSAGE_LOG")
-    if log:
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(message, ensure_ascii=False) + "\n")
+                             plan=plan, timeout=timeout)
+    return StoreSettings(kind="ladybug", path=db, plan=plan, timeout=timeout)
 
 
 def say(message: str) -> None:
@@ -157,11 +140,11 @@ def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> N
 
 
 @contextlib.contextmanager
-def opened(store: StoreKind, db: Path, plan: str | None = None) -> Iterator[Any]:
-    """The store named on the command line, closed afterwards whatever happens."""
+def opened(store: StoreKind, db: Path, plan: str | None = None, timeout: float | None = None) -> Iterator[Any]:
+    """The store named on the command line, closed afterwards whatever happens; reads stop after `timeout` s."""
     from kg.stores.base import open_store
 
-    graph_store = open_store(store_settings(store, db, plan))
+    graph_store = open_store(store_settings(store, db, plan, timeout))
     try:
         yield graph_store
     finally:
@@ -188,6 +171,13 @@ def params_from(ctx: typer.Context) -> dict[str, str]:
             raise UsageError(f"-p {name} is given twice")
         out[name] = value
     return out
+
+
+def emit_limited(rows: list[dict[str, Any]], limit: int, fmt: Format, title: str | None = None) -> None:
+    """`emit` the first `limit` rows of rows read with max_rows=limit + 1; when there were more, say so on stderr."""
+    emit(rows[:limit], fmt, title)
+    if len(rows) > limit:
+        typer.echo(f"{limit} rows shown of more (use --limit)", err=True)
 
 
 def plan_graph(graph_store: Any) -> tuple[Any, list[Any]]:

@@ -18,6 +18,7 @@ from kg.cli.common import (
     SeedOpt,
     StoreKind,
     StoreOpt,
+    WaitOpt,
     command,
     emit,
     opened,
@@ -28,21 +29,41 @@ from kg.stores.base import DEFAULT_DB
 
 @command("parse")
 def parse_cmd(
-    source: Annotated[Path, typer.Argument(help="A plan text (UTF-8).", dir_okay=False)],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write JSON here instead of stdout.")] = None,
+    source: Annotated[Path, typer.Argument(help="A plan: .txt (UTF-8 or GB18030), .docx or a text-layer .pdf.",
+                                           dir_okay=False)],
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write JSON here instead of stdout (- is stdout).")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="The plan period when the text does not say it, "
+                                               "such as 2023-2025.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 2) on the first warning or unplaced line, "
+                                         "as CI wants.")] = False,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="The text file's encoding (utf-8, gb18030, "
+                                                 "gbk); recognised when not given.")] = None,
 ) -> None:
     """Parse a plan text into its parts, each with its verbatim quote and offsets.
 
+    Prints a summary (placed lines, unplaced lines, warnings), then each warning and unplaced line with its
+    line number: on stdout with -o, else on stderr beside the JSON. Exit 0 with warnings; --strict exits 2.
+
     Example: kg parse seed/source/shenyang-three-year-action-plan-2023-2025.txt -o parsed.json
     """
-    from kg.ingest.parse import parse_file
+    from kg.ingest.parse import parse_file, parse_period
     from kg.output import parsed_to_json, write_atomic
 
-    data = json.dumps(parsed_to_json(parse_file(source)), ensure_ascii=False, indent=2) + "\n"
-    if output:
+    plan = parse_file(source, strict=strict, encoding=encoding,
+                      period=parse_period(period) if period is not None else None)
+    data = json.dumps(parsed_to_json(plan), ensure_ascii=False, indent=2) + "\n"
+    how = f"{plan.encoding} text" if plan.extraction == "text" else f"text extracted from {plan.extraction}"
+    report = [f"placed {plan.lines['placed']} lines, {len(plan.unplaced)} unplaced, {len(plan.warnings)} warnings "
+              f"({how})"]
+    report += [f"warning: {plan.source}:{w.line}: {w.message}" for w in plan.warnings]
+    report += [f"unplaced: {plan.source}:{u.line}: {u.text}" for u in plan.unplaced]
+    if output and str(output) != "-":
         write_atomic(output, data)
+        typer.echo("\n".join([*report, f"wrote {output}"]))
     else:
         sys.stdout.write(data)
+        typer.echo("\n".join(report), err=True)
 
 
 @command("validate")
@@ -61,18 +82,27 @@ def validate_cmd(seed: SeedOpt = None) -> None:
 
 
 @command("build")
-def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB) -> None:
+def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
+              wait: WaitOpt = False) -> None:
     """Parse the source, read the overlays, validate, and write the whole graph into the store.
 
-    A rebuild is atomic: if it fails, the previous graph stays as it was.
+    A rebuild is atomic: if it fails, the previous graph stays as it was. One build of a store file at a time:
+    a second one stops, saying who is building, or waits with --wait.
 
     Example: kg build --store ladybug --db .kg/plan.lbug
     """
+    import dataclasses
+
+    from kg.cli.common import store_settings
     from kg.ingest.seed import load_plan
+    from kg.stores.base import open_store
 
     graph = load_plan(seed)
-    with opened(store, db) as target:
+    target = open_store(dataclasses.replace(store_settings(store, db), wait=wait))
+    try:
         target.build(graph)
+    finally:
+        target.close()
     counts = graph.counts()
     where = db if store is StoreKind.ladybug else "Neo4j"
     say(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
@@ -95,7 +125,8 @@ def stats_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan:
 
 @command("export")
 def export_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write (a folder for csv).")],
+    output: Annotated[Path, typer.Option("-o", "--output",
+                                         help="The file to write (a folder for csv; - for standard output).")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json (node-link), graphml, gexf or csv.")]
     = ExportFormat.json,
     seed: Annotated[Path | None, typer.Option("--seed", file_okay=False,
@@ -116,6 +147,7 @@ def export_cmd(
         with opened(store, db, plan) as graph_store:
             graph = graph_store.read_graph()
     export_graph(graph, fmt.value, output)
-    say(f"wrote {output}")
+    if str(output) != "-":
+        say(f"wrote {output}")
 
 

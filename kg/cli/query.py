@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from kg.cli.common import (
+    DEFAULT_LIMIT,
+    DEFAULT_TIMEOUT,
     PARAMS_HELP,
     WITH_PARAMS,
     DbOpt,
     Format,
     FormatOpt,
+    LimitOpt,
     PlanOpt,
     StoreKind,
     StoreOpt,
+    TimeoutOpt,
     command,
     emit,
+    emit_limited,
     opened,
     params_from,
 )
@@ -43,6 +47,7 @@ def query_cmd(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A named query (see `kg queries`).")],
     store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, fmt: FormatOpt = Format.table,
+    limit: LimitOpt = DEFAULT_LIMIT, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Ask a named question. Entity parameters take a code (T15, 15), a Chinese or English name, or a unique part.
 
@@ -51,18 +56,9 @@ def query_cmd(
     from kg.queries import ask
 
     given = params_from(ctx)
-    with opened(store, db, plan) as graph_store:
-        rows = ask(graph_store, name, given)
-    emit(rows, fmt, name)
-
-
-def _value(text: str) -> Any:
-    """A -p value for user Cypher: a JSON number, list or boolean when it parses as one, otherwise the text."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    return value if isinstance(value, int | float | list | bool) else text
+    with opened(store, db, plan, timeout) as graph_store:
+        rows = ask(graph_store, name, given, max_rows=limit + 1)
+    emit_limited(rows, limit, fmt, name)
 
 
 @command("cypher", context_settings=WITH_PARAMS, epilog=PARAMS_HELP)
@@ -70,19 +66,22 @@ def cypher_cmd(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="Read-only Cypher; $plan is filled in, other values come from -p.")],
     store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, fmt: FormatOpt = Format.table,
+    limit: LimitOpt = DEFAULT_LIMIT, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
-    """Run your own read-only Cypher. Writes (CREATE, MERGE, SET, DELETE, REMOVE, COPY, LOAD CSV, ...) are refused.
+    """Run your own read-only Cypher: one query of MATCH, WHERE, WITH, UNWIND, RETURN, ORDER BY, SKIP, LIMIT, UNION
+    and pure functions; anything else (CREATE, SET, COPY, LOAD, CALL of most procedures, ...) is refused.
 
     Values travel as parameters: write $name in the query and pass -p name VALUE.
 
     Example: kg cypher "MATCH (t:Task {plan: $plan}) WHERE t.number < $n RETURN t.id, t.name" -p n 4
     """
-    from kg.guard import check_read_only
+    from kg.guard import check_read_only, with_row_limit
+    from kg.queries import cypher_value
 
-    given = {k: _value(v) for k, v in params_from(ctx).items()}
-    check_read_only(text)
-    with opened(store, db, plan) as graph_store:
-        rows = graph_store.read(text, given)
-    emit(rows, fmt)
+    given = {k: cypher_value(k, v) for k, v in params_from(ctx).items()}
+    tokens = check_read_only(text)
+    with opened(store, db, plan, timeout) as graph_store:
+        rows = graph_store.read(with_row_limit(text, tokens, limit + 1), given, max_rows=limit + 1)
+    emit_limited(rows, limit, fmt)
 
 

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import typer.core
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
 
 from kg import i18n
+from kg.cli.failure import KgGroup
 
 # typer formats its section titles and [default: …] through gettext.gettext; route them to our catalogue.
 typer.core._ = i18n._  # type: ignore[attr-defined,assignment]
@@ -83,32 +84,13 @@ class Command(_Translated, TyperCommand):
     """A `kg` command whose help follows the user's language."""
 
 
-class Group(_Translated, TyperGroup):
-    """A `kg` group whose help follows the user's language, usage errors included."""
+class Group(_Translated, KgGroup):
+    """A `kg` group whose help follows the user's language; its failures go through kg/cli/failure.py, which
+    writes them in the user's language too."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         i18n.set_language(_lang_in(kwargs.get("args", args[0] if args else None)))  # each run starts afresh
-        if not kwargs.get("standalone_mode", True) or not i18n.chinese():
-            return super().main(*args, **kwargs)
-        import sys
-
-        from typer._click.exceptions import ClickException
-        from typer.exceptions import Abort
-
-        kwargs["standalone_mode"] = False
-        try:
-            rv = super().main(*args, **kwargs)
-        except ClickException as e:  # a usage error: the same two lines click prints, in Chinese
-            ctx = getattr(e, "ctx", None)
-            if ctx is not None:
-                print(i18n._("Usage: ") + ctx.get_usage().split(": ", 1)[-1], file=sys.stderr)
-                print(i18n.translate(f"Try '{ctx.command_path} --help' for help."), file=sys.stderr)
-            print(i18n._("Error: ") + i18n.translate(e.format_message()), file=sys.stderr)
-            sys.exit(e.exit_code)
-        except Abort:
-            print(i18n._("Aborted!"), file=sys.stderr)
-            sys.exit(1)
-        sys.exit(rv if isinstance(rv, int) else 0)
+        return super().main(*args, **kwargs)
 
 
 def _lang_in(args: Any) -> str | None:

@@ -5,6 +5,8 @@ A store is handed its settings by the caller; it never reads the environment its
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +28,40 @@ class StoreSettings:
     password: str | None = field(default=None, repr=False)
     database: str | None = None
     plan: str | None = None  # which plan to read in a store that holds several (neo4j); None: the only one
+    wait: bool = False  # a build waits for another build of the same store to finish, instead of stopping
+    timeout: float | None = None  # seconds a read may run before the store stops it; None: no limit
+
+
+    def secrets(self) -> list[str]:
+        """What no message may show: the password, and a password written into the URI (as typed and decoded)."""
+        from urllib.parse import unquote
+
+        out = [self.password or ""]
+        userinfo = _USERINFO.search(self.uri or "")
+        if userinfo and ":" in userinfo.group(1):
+            typed = userinfo.group(1).split(":", 1)[1]
+            out += [typed, unquote(typed)]
+        return [s for s in out if s]
+
+
+_USERINFO = re.compile(r"(?<=://)([^/@\s]*)@")
+
+
+def environment_secrets() -> list[str]:
+    """The secrets the environment holds for the stores (NEO4J_PASSWORD, a password inside NEO4J_URI)."""
+    import os
+
+    settings = StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"), password=os.environ.get("NEO4J_PASSWORD"))
+    return settings.secrets()
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with the user:password@ part of any URI and every given secret replaced by ***: the one place a
+    store's message is cleaned before it becomes a KgError."""
+    text = _USERINFO.sub("***@", text)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 class GraphStore(Protocol):
@@ -39,8 +75,10 @@ class GraphStore(Protocol):
     def build_all(self, graphs: list[PlanGraph]) -> None:
         """Replace several plans' graphs in one load (a corpus); each plan is replaced atomically."""
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run read-only Cypher; a write is refused by the database."""
+    def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
+             ) -> list[dict[str, Any]]:
+        """Run read-only Cypher; a write is refused by the database. With `max_rows`, rows after that many are
+        never fetched; a read running past the settings' timeout is stopped (QueryLimitError)."""
 
     def counts(self) -> dict[str, dict[str, int]]:
         """{"nodes": {kind: n}, "edges": {kind: n}} for the plan."""

@@ -7,13 +7,15 @@ read-only, so the database itself refuses writes.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-from kg.errors import StoreError, UsageError
+from kg.errors import NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
+from kg.stores import integrity
 from kg.stores.base import StoreSettings, edge_columns, edge_table, graph_from_rows, node_columns, node_table
 
 BUFFER_POOL = 256 * 1024**2  # the default would take most of the machine's memory
@@ -54,6 +56,12 @@ def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, s
         conn.execute(f"COPY {kind} FROM $rows", {"rows": arrow_table(data, columns)})
 
 
+def _staged_counts(conn: Any) -> dict[str, int]:
+    nodes = sum(conn.execute(f"MATCH (n:{kind}) RETURN count(n)").get_next()[0] for kind in NODE_KINDS)
+    edges = sum(conn.execute(f"MATCH ()-[r:{kind}]->() RETURN count(r)").get_next()[0] for kind in EDGE_KINDS)
+    return {"nodes": nodes, "edges": edges}
+
+
 def ddl() -> list[str]:
     """The schema, derived from the model: one node table per kind, one rel table per edge kind."""
     out = []
@@ -75,22 +83,55 @@ class LadybugStore:
         self._db: Any = None
         self._conn: Any = None
         self._chosen_plan = settings.plan
+        self._wait = settings.wait
+        self._timeout = settings.timeout
         self._plan: str | None = settings.plan  # a file usually holds one plan: then looked up once per open
+        self._plan_checked = False  # a plan named in the settings is checked once against the file
 
     # -- writing ----------------------------------------------------------------------------------------
     def build(self, graph: PlanGraph) -> None:
         self.build_all([graph])
 
     def build_all(self, graphs: list[PlanGraph]) -> None:
-        """Write several plans into one file in one atomic build (the benchmarks' corpus; `kg build` writes one)."""
-        import ladybug
+        """Write several plans into one file in one atomic build (the benchmarks' corpus; `kg build` writes one).
+
+        One writer at a time holds the lock beside the file (`settings.wait` waits for it). The graph is staged
+        under a name unique to this process, its counts are checked, and only then is it swapped in, with its
+        size, mtime and SHA-256 recorded beside it (see kg/stores/integrity.py)."""
+        from kg.lock import writer_lock
+        from kg.output import writable_folder
 
         self.close()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        staging = self.path.with_name(self.path.name + ".new")
-        _remove_db(staging)  # leftovers of a killed build
-        db = ladybug.Database(str(staging), buffer_pool_size=BUFFER_POOL)
-        conn = ladybug.Connection(db)
+        writable_folder(self.path.parent, self.path)
+        if self.path.is_dir():
+            raise UsageError(f"{self.path}: is a folder (valid: a database file name, e.g. .kg/plan.lbug)")
+        with writer_lock(self.path, "kg build", self._wait):
+            for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}.new*"):
+                _remove_db(leftover)  # staged by a build that was killed: the lock says none is running
+            staging = self.path.with_name(f"{self.path.name}.new-{os.getpid()}")
+            try:
+                self._stage(staging, graphs)
+            except BaseException:
+                _remove_db(staging)
+                raise
+            record = integrity.measure(staging)
+            _remove_side_files(self.path)  # the old database's log must not be replayed onto the new one
+            os.replace(staging, self.path)
+            wal = staging.with_name(staging.name + ".wal")
+            if wal.exists():
+                os.replace(wal, self.path.with_name(self.path.name + ".wal"))
+            _remove_side_files(staging)
+            integrity.record(self.path, record)
+
+    def _stage(self, staging: Path, graphs: list[PlanGraph]) -> None:
+        """Write the graphs into a new database at `staging` and check what it holds."""
+        import ladybug
+
+        try:
+            db = ladybug.Database(str(staging), buffer_pool_size=BUFFER_POOL)
+            conn = ladybug.Connection(db)
+        except RuntimeError as e:
+            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
         try:
             for statement in ddl():
                 conn.execute(statement)
@@ -98,20 +139,17 @@ class LadybugStore:
                 _copy(conn, kind, node_table(graphs, kind), node_columns(kind))
             for kind in EDGE_KINDS:
                 _copy(conn, kind, edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
+            got = _staged_counts(conn)
         except RuntimeError as e:
+            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
+        finally:
             conn.close()
             db.close()
-            _remove_db(staging)
-            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
-        conn.close()
-        db.close()
-        _remove_side_files(self.path)  # the old database's log must not be replayed onto the new one
-        if self.path.is_dir():
-            shutil.rmtree(self.path)
-        os.replace(staging, self.path)
-        wal = staging.with_name(staging.name + ".wal")
-        if wal.exists():
-            os.replace(wal, self.path.with_name(self.path.name + ".wal"))
+        expected = {"nodes": sum(len(g.nodes) for g in graphs), "edges": sum(len(g.edges) for g in graphs)}
+        if got != expected:
+            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: the staged graph holds "
+                             f"{got['nodes']} nodes and {got['edges']} edges, not {expected['nodes']} and "
+                             f"{expected['edges']}")
 
     # -- reading ----------------------------------------------------------------------------------------
     def _connection(self) -> Any:
@@ -120,6 +158,9 @@ class LadybugStore:
 
             if not self.path.exists():
                 raise UsageError(f"no graph at {self.path}: run `kg build` first")
+            integrity.check(self.path)
+            if self.path.is_file() and self.path.stat().st_size == 0:  # ladybug would make a new database of it
+                raise UsageError(f"no graph in {self.path}: run `kg build`")
             try:
                 self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL)
                 self._conn = ladybug.Connection(self._db)
@@ -128,38 +169,69 @@ class LadybugStore:
                 hint = (f" ({', '.join(leftovers)} files left by a process that was killed)" if leftovers else "")
                 raise StoreError(f"cannot open the graph at {self.path}{hint}: {e}; run `kg build` to rebuild it")\
                     from e
+            tables = {r["name"] for r in self._execute(self._conn, "CALL show_tables() RETURN name", {})}
+            if "Plan" not in tables:
+                self.close()
+                raise UsageError(f"no graph in {self.path}: run `kg build`")
+            if self._timeout:
+                self._conn.set_query_timeout(max(1, round(self._timeout * 1000)))
         return self._conn
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def plans(self) -> list[str]:
+        """The plans the file holds."""
+        return [r["plan"] for r in self._execute(self._connection(), "MATCH (p:Plan) RETURN p.plan AS plan "
+                                                 "ORDER BY plan", {})]
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
+             ) -> list[dict[str, Any]]:
         conn = self._connection()
         params = dict(params or {})
+        if self._plan is not None and self._plan == self._chosen_plan and not self._plan_checked:
+            plans = self.plans()
+            if self._plan not in plans:
+                raise NotFoundError(f"no plan {self._plan!r} in {self.path} (plans: {', '.join(plans) or 'none'})")
+            self._plan_checked = True
         if "$plan" in cypher and "plan" not in params:  # a file usually holds one plan: queries still name it
             if self._plan is None:
-                plans = [r["plan"] for r in self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan ORDER BY plan",
-                                                           {})]
+                plans = self.plans()
                 if len(plans) != 1:
                     raise UsageError(f"{self.path} holds {len(plans)} plans ({', '.join(plans[:5])}"
                                      f"{', ...' if len(plans) > 5 else ''}); name one with --plan" if plans else
                                      f"{self.path} holds no plan: run `kg build` first")
                 self._plan = plans[0]
             params["plan"] = self._plan
-        return self._execute(conn, cypher, params)
+        return self._execute(conn, cypher, params, max_rows, self._timeout)
 
     @staticmethod
-    def _execute(conn: Any, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _execute(conn: Any, cypher: str, params: dict[str, Any], max_rows: int | None = None,
+                 timeout: float | None = None) -> list[dict[str, Any]]:
+        """Run one statement, fetching at most `max_rows` rows: the result is read row by row, never whole."""
+        rows: list[dict[str, Any]] = []
         try:
             result = conn.execute(cypher, params)
+            if isinstance(result, list):  # several statements: the check in kg.guard lets none through
+                for r in result:
+                    r.close()
+                raise UsageError("one statement at a time: the query holds several (separated by ';')")
+            try:
+                columns = result.get_column_names()
+                while (max_rows is None or len(rows) < max_rows) and result.has_next():
+                    rows.append(dict(zip(columns, result.get_next(), strict=True)))
+            finally:
+                result.close()
         except RuntimeError as e:
-            message = str(e).splitlines()[0]
+            message = str(e).splitlines()[0] if str(e) else type(e).__name__
             if "read-only" in message or "read only" in message:
-                from kg.errors import ReadOnlyError
-
                 raise ReadOnlyError(f"refused: the graph is opened read-only ({message})") from e
+            if message.startswith("Interrupted"):
+                raise QueryLimitError(f"the query ran longer than {timeout or 0:g} s and was stopped (a narrower "
+                                      "query, or a larger --timeout)") from e
+            if "Buffer manager exception" in message:
+                raise QueryLimitError(f"the query needs more than the {BUFFER_POOL // 1024**2} MiB the store may use "
+                                      "and was stopped (a narrower query, or a LIMIT)") from e
+            if message.startswith(("Parser exception", "Binder exception")):  # the query text, not the store
+                raise QueryError(f"Ladybug: {message}") from e
             raise StoreError(f"Ladybug: {message}") from e
-        columns = result.get_column_names()
-        rows = []
-        while result.has_next():
-            rows.append(dict(zip(columns, result.get_next(), strict=True)))
         return rows
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -196,3 +268,4 @@ class LadybugStore:
             self._db.close()
         self._conn = self._db = None
         self._plan = self._chosen_plan
+        self._plan_checked = False

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kg.errors import ReadOnlyError, StoreError, UsageError
+from kg.errors import KgError, NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
 from kg.stores.base import (
     StoreSettings,
@@ -24,12 +24,14 @@ from kg.stores.base import (
     graph_from_rows,
     node_columns,
     node_table,
+    redact,
     table_rows,
 )
 
 BATCH = 5000
 DELETE_PLAN = "MATCH (n:PlanNode {plan: $plan}) DETACH DELETE n"
 TIMEOUT_S = 5.0  # connect and acquire: an unreachable server is reported well within 10 seconds
+SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 class Neo4jStore:
@@ -41,24 +43,46 @@ class Neo4jStore:
                              "neo4j+s://<id>.databases.neo4j.io for Aura)")
         self.settings = settings
         self.uri = settings.uri
+        self.shown_uri = redact(settings.uri, settings.secrets())  # what messages show
+        scheme = settings.uri.split("://", 1)[0].lower() if "://" in settings.uri else ""
+        if scheme not in SCHEMES:
+            raise UsageError(f"NEO4J_URI {self.shown_uri!r}: " + (f"the scheme {scheme!r} is not one the driver "
+                             "speaks" if scheme else "no scheme") + f" (valid: {', '.join(SCHEMES)})")
+        if "@" in settings.uri.split("://", 1)[1].split("/", 1)[0]:
+            raise UsageError(f"NEO4J_URI {self.shown_uri!r} holds a user name or password: give them in "
+                             "NEO4J_USERNAME and NEO4J_PASSWORD instead")
         self.database = settings.database or None
         self._driver: Any = None
         self._plan = settings.plan
+        self._plan_checked = False  # a plan named in the settings is checked once against the database
 
-    def _fail(self, e: Exception) -> StoreError:
+    def _error(self, error: type[KgError], message: str) -> KgError:
+        """`error(message)` with every secret of the settings redacted: every message of this store passes here."""
+        return error(redact(message, self.settings.secrets()))
+
+    def _fail(self, e: Exception) -> KgError:
         """A one-line error naming the URI and database, never the password."""
         from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
 
-        where = f"Neo4j at {self.uri}" + (f" (database {self.database!r})" if self.database else "")
+        where = f"Neo4j at {self.shown_uri}" + (f" (database {self.database!r})" if self.database else "")
+        code = getattr(e, "code", None) or ""
         if isinstance(e, AuthError):
-            return StoreError(f"{where}: authentication failed for user {self.settings.user!r}; "
-                              "check NEO4J_USERNAME and NEO4J_PASSWORD")
+            return self._error(StoreError, f"{where}: authentication failed for user {self.settings.user!r}; "
+                                           "check NEO4J_USERNAME and NEO4J_PASSWORD")
         if isinstance(e, ServiceUnavailable):
-            return StoreError(f"{where}: unreachable ({type(e).__name__}); is the server running?")
-        if isinstance(e, ClientError) and "DatabaseNotFound" in (e.code or ""):
-            return StoreError(f"{where}: no such database; check NEO4J_DATABASE")
+            return self._error(StoreError, f"{where}: unreachable ({type(e).__name__}); is the server running?")
+        if isinstance(e, ClientError) and "DatabaseNotFound" in code:
+            return self._error(StoreError, f"{where}: no such database; check NEO4J_DATABASE")
+        if "TransactionTimedOut" in code:
+            return self._error(QueryLimitError, f"{where}: the query ran longer than {self.settings.timeout or 0:g} s "
+                                                "and was stopped (a narrower query, or a larger --timeout)")
+        if "OutOfMemory" in code or "MemoryPool" in code:
+            return self._error(QueryLimitError, f"{where}: the query needs more memory than the server allows and "
+                                                "was stopped (a narrower query, or a LIMIT)")
         first = str(getattr(e, "message", None) or e).splitlines()[0] if str(e) else type(e).__name__
-        return StoreError(f"{where}: {first}")
+        if isinstance(e, ClientError) and ".Statement." in code:  # the query text, not the server
+            return self._error(QueryError, f"{where}: {first}")
+        return self._error(StoreError, f"{where}: {first}")
 
     @property
     def driver(self) -> Any:
@@ -154,8 +178,9 @@ class Neo4jStore:
             for batch in _batches(edge_params(graphs, kind, prefixes)):
                 made = self._write(functools.partial(write_edges, kind=kind, batch=batch))
                 if made != len(batch):
-                    raise StoreError(f"building in Neo4j at {self.uri} failed, the previous graph is unchanged: "
-                                     f"{len(batch) - made} {kind} edge(s) name a node that does not exist")
+                    raise self._error(StoreError, f"building in Neo4j at {self.shown_uri} failed, the previous graph "
+                                      f"is unchanged: {len(batch) - made} {kind} edge(s) name a node that does not "
+                                      "exist")
 
     @staticmethod
     def _swap(tx: Any, plan: str, staging: str) -> None:
@@ -178,37 +203,56 @@ class Neo4jStore:
         self._write(lambda tx: tx.run(DELETE_PLAN, plan=plan).consume())
 
     # -- reading ----------------------------------------------------------------------------------------
+    def plans(self) -> list[str]:
+        """The plans the database holds (not the staging graphs of a build in progress)."""
+        return [r["plan"] for r in self._read_raw(
+            "MATCH (n:Plan:PlanNode) WHERE NOT n.plan CONTAINS '#staging-' RETURN n.plan AS plan ORDER BY plan", {})]
+
     def plan_id(self) -> str:
         if self._plan is None:
-            plans = [r["plan"] for r in self._read_raw(
-                "MATCH (n:Plan:PlanNode) WHERE NOT n.plan CONTAINS '#staging-' RETURN n.plan AS plan ORDER BY plan",
-                {})]
+            plans = self.plans()
             if len(plans) != 1:
-                raise UsageError(f"Neo4j at {self.uri} holds {len(plans)} plans ({', '.join(plans) or 'none'}); "
-                                 "name one with --plan" if plans else
-                                 f"Neo4j at {self.uri} holds no plan: run `kg build --store neo4j` first")
+                raise self._error(UsageError, f"Neo4j at {self.shown_uri} holds {len(plans)} plans "
+                                              f"({', '.join(plans) or 'none'}); name one with --plan" if plans else
+                                  f"Neo4j at {self.shown_uri} holds no plan: run `kg build --store neo4j` first")
             self._plan = plans[0]
+            self._plan_checked = True
+        elif not self._plan_checked:
+            plans = self.plans()
+            if self._plan not in plans:
+                raise self._error(NotFoundError, f"no plan {self._plan!r} in Neo4j at {self.shown_uri} "
+                                                 f"(plans: {', '.join(plans) or 'none'})")
+            self._plan_checked = True
         return self._plan
 
-    def _read_raw(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _read_raw(self, cypher: str, params: dict[str, Any], max_rows: int | None = None) -> list[dict[str, Any]]:
         import neo4j
 
+        @neo4j.unit_of_work(timeout=self.settings.timeout)
         def work(tx: Any) -> list[dict[str, Any]]:
-            return [record.data() for record in tx.run(cypher, params)]
+            result = tx.run(cypher, params)
+            rows = []
+            for record in result:  # records arrive in batches as they are read: stop at max_rows
+                rows.append(record.data())
+                if max_rows is not None and len(rows) >= max_rows:
+                    break
+            result.consume()  # the rest is discarded on the server, not fetched
+            return rows
 
         try:
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
                 return list(session.execute_read(work))
         except neo4j.exceptions.ClientError as e:
             if "AccessMode" in (e.code or "") or "Writing in read access mode" in str(e):
-                raise ReadOnlyError(f"refused: Neo4j ran the query read-only and it tried to write ({e.message})")\
-                    from e
+                raise self._error(ReadOnlyError, "refused: Neo4j ran the query read-only and it tried to write "
+                                                 f"({e.message})") from e
             raise self._fail(e) from e
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
             raise self._fail(e) from e
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self._read_raw(cypher, {"plan": self.plan_id(), **(params or {})})
+    def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
+             ) -> list[dict[str, Any]]:
+        return self._read_raw(cypher, {"plan": self.plan_id(), **(params or {})}, max_rows)
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = {r["kind"]: r["n"] for r in self.read(
