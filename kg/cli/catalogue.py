@@ -21,9 +21,9 @@ def update_catalogue() -> tuple[int, int]:
         if msgid not in cat:
             cat.add(msgid, "", auto_comments=["help"])
             added += 1
-    stale = [m.id for m in cat if m.id and "help" in m.auto_comments and m.id not in wanted]
-    for msgid in stale:  # a help text that changed: its old entry goes, the new one waits for its translation
-        del cat[msgid]
+    stale = [m.id for m in cat if isinstance(m.id, str) and m.id and "help" in m.auto_comments and m.id not in wanted]
+    for old in stale:  # a help text that changed: its old entry goes, the new one waits for its translation
+        del cat[old]
     with po.open("wb") as fh:
         write_po(fh, cat, width=0, sort_output=False)
     return added, len(stale)
