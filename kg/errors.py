@@ -44,9 +44,21 @@ class ReadOnlyError(UsageError):
     """User-supplied Cypher tried to write; it was refused and nothing changed."""
 
 
+class OutputError(UsageError):
+    """An output path (-o) cannot be written as given: a folder, under a file, not writable; nothing was written."""
+
+
 class QueryLimitError(UsageError):
     """A query ran past its timeout or the store's memory bound; it was stopped and nothing changed."""
 
 
 class StoreError(KgError):
     """The graph store could not be reached, opened or written."""
+
+
+class LockedError(KgError):
+    """Another process is writing the same store or pack; nothing was done."""
+
+
+class IntegrityError(KgError):
+    """The store file was changed outside `kg build`; it is not read."""

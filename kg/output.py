@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
 import os
+import re
+import stat
+import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from kg.errors import UsageError
+from kg.errors import OutputError, UsageError
 from kg.ingest.parse import ParsedPlan
 from kg.model import PlanGraph
 
@@ -29,12 +33,17 @@ def render_rows(rows: list[dict[str, Any]], fmt: str, title: str | None = None) 
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     columns = list(dict.fromkeys(k for row in rows for k in row))
     if fmt == "csv":
+        # "\r\n" as the terminator makes the csv module quote a cell holding a lone CR (Python < 3.12 does not
+        # otherwise); each record's own terminator is then written as "\n"
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
-        return buf.getvalue()
+        writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n")
+        out = []
+        for record in [{c: c for c in columns}, *({k: _cell(v) for k, v in row.items()} for row in rows)]:
+            writer.writerow({k: spreadsheet_safe(v) for k, v in record.items()})
+            out.append(buf.getvalue().removesuffix("\r\n") + "\n")
+            buf.seek(0)
+            buf.truncate()
+        return "".join(out)
     from rich.console import Console
     from rich.table import Table
 
@@ -58,6 +67,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that Excel or LibreOffice would run as a formula (it starts with =, +, -, @, a tab or a CR) gets
+    a leading single quote, as OWASP advises for CSV injection; numbers, and text that is only a number, stay."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def ordinary_mode(path: str | Path, mode: int = 0o666) -> None:
     """Give a file or folder made private by mkstemp/mkdtemp the permissions an ordinary one would get."""
     umask = os.umask(0)
@@ -70,18 +91,74 @@ def excel_csv(rows: list[dict[str, Any]]) -> str:
     return "\ufeff" + render_rows(rows, "csv")
 
 
+STDOUT = Path("-")  # `-o -`: standard output, for the formats that are one stream
+
+
+def writable_folder(folder: Path, shown: Path) -> None:
+    """Make `folder` (and its parents) or refuse in one line: a part of the path is a file, or it cannot be made."""
+    for part in (folder, *folder.parents):
+        if part.exists() or part.is_symlink():
+            if not part.is_dir():
+                raise OutputError(f"{shown}: {part} is a file, not a folder (valid: a path in a folder)")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{shown}: cannot create the folder {folder} ({e.strerror or e})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{shown}: the folder {folder} is not writable (permission denied)")
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a failure leaves nothing half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write to a temporary file beside `path`, then rename: a failure leaves nothing half-written.
+
+    `-` is standard output. A target that exists and is not a regular file is never replaced: a FIFO or a
+    character device (/dev/null, a terminal) is written through, anything else (a folder, a socket, a block
+    device) is refused with one line."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if path == STDOUT:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as e:  # a component of the path is a file (ENOTDIR), a loop, a name too long ...
+        if e.errno == errno.ENOTDIR:
+            writable_folder(path.parent, path)
+        raise OutputError(f"{path}: cannot be written ({e.strerror or e})") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISDIR(mode):
+            raise OutputError(f"{path}: is a folder (valid: a file name, or - for standard output)")
+        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+            _write_through(path, payload)
+            return
+        raise OutputError(f"{path}: exists and is not a regular file, it is not replaced (valid: a file name)")
+    writable_folder(path.parent, path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise OutputError(f"{path}: cannot be written in {path.parent} ({e.strerror or e})") from None
     try:
         ordinary_mode(tmp)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.write(payload)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_through(path: Path, payload: bytes) -> None:
+    """A FIFO or a device is opened and written, never replaced by a regular file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)  # blocks until a FIFO has a reader, as `cat > fifo` does
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot be written ({e.strerror or e})") from None
 
 
 def parsed_to_json(plan: ParsedPlan) -> dict[str, Any]:
@@ -131,6 +208,11 @@ def export_graph(graph: PlanGraph, fmt: str, output: Path) -> None:
         (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(g, buf, encoding="utf-8")
         write_atomic(output, buf.getvalue())
     elif fmt == "csv":
+        if output == STDOUT:
+            raise OutputError("-o -: a csv export is a folder of two files, nodes.csv and edges.csv "
+                              "(valid with -: json, graphml, gexf)")
+        if output.exists() and not output.is_dir():
+            raise OutputError(f"{output}: is a file; a csv export is a folder of nodes.csv and edges.csv")
         data = graph.to_json()
         nodes = [_flat(n) for n in data["nodes"]]
         edges = [_flat(e) for e in data["edges"]]
@@ -174,9 +256,9 @@ def write_matrix_xlsx(matrices: list[dict[str, Any]], output: Path) -> None:
         sheet = book.create_sheet(MATRIX_SHEETS[matrix["of"]])
         rows = matrix_rows(matrix, compact=False)
         headers = list(rows[0]) if rows else ["部门 department", "名称 name"]
-        sheet.append(headers)
+        sheet.append([spreadsheet_safe(h) for h in headers])
         for row in rows:
-            sheet.append([row[h] for h in headers])
+            sheet.append([spreadsheet_safe(row[h]) for h in headers])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 runtime error, 2 bad usage or invalid input. Errors are
 from __future__ import annotations
 
 import contextlib
-import functools
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -15,10 +14,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from kg.errors import KgError
+from kg.cli.failure import KgGroup
 
 app = typer.Typer(
     name="kg",
+    cls=KgGroup,
     help="plan-kg: a government development plan as a knowledge graph you can question and show.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -38,19 +38,11 @@ def group(name: str, help: str) -> typer.Typer:
 
 
 def command(*args: Any, on: typer.Typer | None = None, **kwargs: Any) -> Callable[[F], F]:
-    """app.command (or `on`'s, for a group), with a `KgError` shown as `Error: ...` on stderr and its exit code,
-    never a traceback."""
+    """app.command (or `on`'s, for a group). A failure is shown by the `kg` group (kg/cli/failure.py) as one
+    `Error: ...` line on stderr with exit 1 or 2, never a traceback."""
 
     def wrap(fn: F) -> F:
-        @functools.wraps(fn)
-        def run(*a: Any, **kw: Any) -> Any:
-            try:
-                return fn(*a, **kw)
-            except KgError as e:
-                typer.echo(f"Error: {e}", err=True)
-                raise typer.Exit(e.exit_code) from None
-
-        (on or app).command(*args, **kwargs)(run)
+        (on or app).command(*args, **kwargs)(fn)
         return fn
 
     return wrap
@@ -83,6 +75,8 @@ StoreOpt = Annotated[StoreKind, typer.Option("--store", envvar="KG_STORE",
                                              help="ladybug (embedded file) or neo4j (NEO4J_URI, NEO4J_USERNAME, "
                                                   "NEO4J_PASSWORD, NEO4J_DATABASE from the environment).")]
 DbOpt = Annotated[Path, typer.Option("--db", envvar="KG_DB", help="The Ladybug database file.", dir_okay=False)]
+WaitOpt = Annotated[bool, typer.Option("--wait", help="If another kg build or kg pack is writing the same target, "
+                                                      "wait for it instead of stopping.")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Which plan, in a store holding several.")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Show at most N rows; rows after them are not read.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.001, help="Stop the query after SECONDS.")]

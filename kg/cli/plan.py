@@ -18,6 +18,7 @@ from kg.cli.common import (
     SeedOpt,
     StoreKind,
     StoreOpt,
+    WaitOpt,
     command,
     emit,
     opened,
@@ -28,7 +29,8 @@ from kg.stores.base import DEFAULT_DB
 @command("parse")
 def parse_cmd(
     source: Annotated[Path, typer.Argument(help="A plan text (UTF-8).", dir_okay=False)],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write JSON here instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write JSON here instead of stdout (- is stdout).")] = None,
 ) -> None:
     """Parse a plan text into its parts, each with its verbatim quote and offsets.
 
@@ -60,18 +62,27 @@ def validate_cmd(seed: SeedOpt = None) -> None:
 
 
 @command("build")
-def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB) -> None:
+def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
+              wait: WaitOpt = False) -> None:
     """Parse the source, read the overlays, validate, and write the whole graph into the store.
 
-    A rebuild is atomic: if it fails, the previous graph stays as it was.
+    A rebuild is atomic: if it fails, the previous graph stays as it was. One build of a store file at a time:
+    a second one stops, saying who is building, or waits with --wait.
 
     Example: kg build --store ladybug --db .kg/plan.lbug
     """
+    import dataclasses
+
+    from kg.cli.common import store_settings
     from kg.ingest.seed import load_plan
+    from kg.stores.base import open_store
 
     graph = load_plan(seed)
-    with opened(store, db) as target:
+    target = open_store(dataclasses.replace(store_settings(store, db), wait=wait))
+    try:
         target.build(graph)
+    finally:
+        target.close()
     counts = graph.counts()
     where = db if store is StoreKind.ladybug else "Neo4j"
     typer.echo(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
@@ -94,7 +105,8 @@ def stats_cmd(store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan:
 
 @command("export")
 def export_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write (a folder for csv).")],
+    output: Annotated[Path, typer.Option("-o", "--output",
+                                         help="The file to write (a folder for csv; - for standard output).")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json (node-link), graphml, gexf or csv.")]
     = ExportFormat.json,
     seed: Annotated[Path | None, typer.Option("--seed", file_okay=False,
@@ -115,6 +127,7 @@ def export_cmd(
         with opened(store, db, plan) as graph_store:
             graph = graph_store.read_graph()
     export_graph(graph, fmt.value, output)
-    typer.echo(f"wrote {output}")
+    if str(output) != "-":
+        typer.echo(f"wrote {output}")
 
 

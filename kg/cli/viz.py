@@ -15,6 +15,7 @@ from kg.cli.common import (
     PlanOpt,
     StoreKind,
     StoreOpt,
+    WaitOpt,
     command,
     named,
     opened,
@@ -125,7 +126,7 @@ def _draw(drawn: Any, output: Path) -> None:
 def pack_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", file_okay=False, help="The folder to write.")]
     = Path("meeting-pack"),
-    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, wait: WaitOpt = False,
 ) -> None:
     """The meeting pack: index.html linking an HTML page and a PNG for the overview, each area and each lead
     department.
@@ -135,7 +136,7 @@ def pack_cmd(
     from kg.render.pack import write_pack
 
     G, _ = read_plan_graph(store, db, plan)
-    entries = write_pack(G, output)
+    entries = write_pack(G, output, wait)
     typer.echo(f"wrote {len(entries)} views; open {output / 'index.html'}")
 
 

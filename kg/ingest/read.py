@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,8 @@ class Document:
 
 @dataclass
 class Table:
-    """One table of a file: its name (sheet or `table N`) and its rows of cell text, with each row's number."""
+    """One table of a file: its name (sheet or `table N`) and its rows of cell text, with each row's number (for
+    a CSV, the line the record starts on; blank lines are skipped)."""
 
     name: str
     rows: list[list[str]] = field(default_factory=list)
@@ -161,11 +163,15 @@ def read_tables(path: Path, encoding: str | None = None) -> list[Table]:
     if suffix == ".csv":
         text, _ = decode(data, path, encoding)
         table = Table(path.name)
+        # newline="": a line break, U+2028 or NEL inside a quoted cell stays in the cell
         reader = csv.reader(io.StringIO(text, newline=""))
+        first = 1  # the line a record starts on; a quoted cell may run over several
         try:
             for row in reader:
-                table.rows.append([cell.strip() for cell in row])
-                table.row_numbers.append(reader.line_num)
+                if row:
+                    table.rows.append([cell.strip() for cell in row])
+                    table.row_numbers.append(first)
+                first = reader.line_num + 1
         except csv.Error as e:
             raise UsageError(f"{path}:{reader.line_num}: not valid CSV ({e})") from None
         return [table]
@@ -223,3 +229,48 @@ def _docx_tables(data: bytes, path: Path) -> list[Table]:
             table.row_numbers.append(number)
         tables.append(table)
     return tables
+
+
+def read_yaml(path: Path, shown: str | None = None) -> Any:
+    """A YAML file composed into nodes (each with its line), or None when empty. Aliases, anchors and explicit
+    tags are refused: seed files need none, and aliases can expand without bound (a 'billion laughs')."""
+    import yaml
+
+    shown = shown or str(path)
+    text, _ = decode(read_bytes(path), shown)
+    try:
+        return yaml.compose(text, Loader=_plain_yaml_loader())
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise UsageError(f"{shown}:{mark.line + 1 if mark else 1}: not valid YAML ({e.problem or e.context})") \
+            from None
+    except yaml.YAMLError as e:
+        raise UsageError(f"{shown}:1: not valid YAML ({e})") from None
+    except RecursionError:
+        raise UsageError(f"{shown}:1: YAML nested too deeply (valid: a list or mapping a few levels deep)") from None
+
+
+def yaml_value(node: Any) -> Any:
+    """The plain Python value of a node composed by `read_yaml` (no tags can reach a constructor)."""
+    import yaml
+
+    return yaml.SafeLoader("").construct_document(node)
+
+
+@functools.cache
+def _plain_yaml_loader() -> Any:
+    import yaml
+
+    class PlainYamlLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            what = ("an alias (*name)" if isinstance(event, yaml.AliasEvent) else
+                    "an anchor (&name)" if getattr(event, "anchor", None) else
+                    f"a tag ({event.tag})" if getattr(event, "tag", None) else None)
+            if what:
+                raise yaml.composer.ComposerError(None, None, f"{what} is not allowed (valid: plain values, lists "
+                                                  "and mappings)", event.start_mark)
+            return super().compose_node(parent, index)
+
+    return PlainYamlLoader
+

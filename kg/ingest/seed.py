@@ -7,7 +7,6 @@ quote, whose offsets are found here in the source; every other row is `curated` 
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import yaml
 
 from kg.errors import UsageError, ValidationError
 from kg.ingest.parse import ParsedPlan, Span, parse_file
+from kg.ingest.read import read_tables, read_yaml, yaml_value
 from kg.model import (
     CADENCES,
     DEPARTMENT_KINDS,
@@ -56,38 +56,40 @@ def _closest(word: str, candidates: list[str], n: int = 3) -> str:
     return ", ".join(near) if near else ", ".join(candidates[:n]) + ", ..."
 
 
-def _read_csv(path: Path, shown: str, columns: tuple[str, ...], problems: _Problems) -> list[_Row]:
+def _read_csv(path: Path, shown: str, columns: tuple[str, ...], problems: _Problems,
+              needs_rows: str | None = None) -> list[_Row]:
+    """The rows of an overlay, each with the line it starts on. A row with more fields than the header is a
+    problem, never cut; `needs_rows` says what rows a file must have when it holds only its header."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
-    except FileNotFoundError:
-        problems.add(shown, "file not found")
+        [table] = read_tables(path)
+    except UsageError as e:
+        problems.append(str(e).replace(str(path), shown, 1))
         return []
-    except UnicodeDecodeError as e:
-        problems.add(shown, f"not UTF-8 ({e.reason}); save it from Excel as 'CSV UTF-8'")
-        return []
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    header = table.rows[0] if table.rows else []
+    missing = [c for c in columns if c not in header]
     if missing:
         problems.add(f"{shown}:1", f"missing column(s) {', '.join(missing)} (valid header: {','.join(columns)})")
         return []
     rows = []
-    for record in reader:
-        if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
+    for line, cells in zip(table.row_numbers[1:], table.rows[1:], strict=True):
+        if not any(cells):
             continue
-        rows.append(_Row(shown, reader.line_num, {k: v for k, v in record.items() if isinstance(k, str)}))
+        if len(cells) > len(header):
+            extra = ",".join(cells[len(header):])
+            problems.add(f"{shown}:{line}", f"{len(cells)} fields where the header has {len(header)}; "
+                         f"{extra!r} would be lost (quote a field holding a comma: \"a, b\")")
+            continue
+        rows.append(_Row(shown, line, dict(zip(header, cells, strict=False))))
+    if not rows and needs_rows and not missing:
+        problems.add(f"{shown}:1", f"only a header, no rows ({needs_rows})")
     return rows
 
 
 def _read_yaml_list(path: Path, shown: str, problems: _Problems) -> list[_Row]:
     try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except FileNotFoundError:
-        problems.add(shown, "file not found")
-        return []
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        problems.add(f"{shown}:{mark.line + 1 if mark else 1}", f"not valid YAML ({getattr(e, 'problem', e)})")
+        root = read_yaml(path, shown)
+    except UsageError as e:
+        problems.append(str(e))
         return []
     if root is None:
         return []
@@ -96,10 +98,14 @@ def _read_yaml_list(path: Path, shown: str, problems: _Problems) -> list[_Row]:
         return []
     rows = []
     for item in root.value:
-        data = yaml.SafeLoader("").construct_document(item)
         line = item.start_mark.line + 1
-        if not isinstance(data, dict):
+        if not isinstance(item, yaml.MappingNode):
             problems.add(f"{shown}:{line}", "expected a mapping with kind, source, target, provenance")
+            continue
+        data = yaml_value(item)
+        nested = [str(k) for k, v in data.items() if isinstance(v, dict | list)]
+        if nested:
+            problems.add(f"{shown}:{line}", f"{', '.join(nested)}: a list or mapping where a single value belongs")
             continue
         rows.append(_Row(shown, line, {str(k): "" if v is None else str(v) for k, v in data.items()}))
     return rows
@@ -195,7 +201,8 @@ class _Builder:
 
     # -- overlays -------------------------------------------------------------------------------------------
     def names_en(self, file_name: str) -> dict[str, str]:
-        rows = _read_csv(self.dir / file_name, self.shown(file_name), ("id", "name_en"), self.problems)
+        rows = _read_csv(self.dir / file_name, self.shown(file_name), ("id", "name_en"), self.problems,
+                         "valid: one row per entity of the plan, id,name_en")
         out: dict[str, str] = {}
         for row in rows:
             if row.get("id") in out:
@@ -214,7 +221,8 @@ class _Builder:
 
     def departments(self, file_name: str) -> None:
         cols = ("id", "name", "name_en", "kind", "aliases", "provenance", "quote", "rationale")
-        for row in _read_csv(self.dir / file_name, self.shown(file_name), cols, self.problems):
+        for row in _read_csv(self.dir / file_name, self.shown(file_name), cols, self.problems,
+                             "valid: one row per department the assignments name"):
             did, name = row.get("id"), row.get("name")
             if not re.fullmatch(r"D-[a-z0-9-]+", did):
                 self.problems.add(row.at(), f"department id {did!r} is not valid (valid: D- then lower-case words)")
@@ -262,7 +270,8 @@ class _Builder:
 
     def assignments(self, file_name: str) -> None:
         rows = _read_csv(self.dir / file_name, self.shown(file_name),
-                         ("task", "lead", "supporting", "provenance", "rationale"), self.problems)
+                         ("task", "lead", "supporting", "provenance", "rationale"), self.problems,
+                         "valid: one row per task naming its lead" if self.graph.of_kind("Task") else None)
         seen: dict[str, int] = {}
         for row in rows:
             tid = self.task_id(row, row.get("task"), "task")
@@ -326,7 +335,8 @@ class _Builder:
 
     def contributions(self, file_name: str) -> None:
         rows = _read_csv(self.dir / file_name, self.shown(file_name),
-                         ("task", "indicator", "metric", "rationale"), self.problems)
+                         ("task", "indicator", "metric", "rationale"), self.problems,
+                         "valid: a contributing task for every indicator" if self.graph.of_kind("Indicator") else None)
         seen: set[tuple[str, str]] = set()
         for row in rows:
             tid = self.task_id(row, row.get("task"), "task")
@@ -356,7 +366,8 @@ class _Builder:
 
     def links(self, file_name: str) -> None:
         rows = _read_csv(self.dir / file_name, self.shown(file_name),
-                         ("kind", "source", "target", "rationale"), self.problems)
+                         ("kind", "source", "target", "rationale"), self.problems,
+                         "valid: an ADVANCES row for every target" if self.graph.of_kind("Target") else None)
         allowed = {"GUIDES", "ADVANCES"}
         seen: set[tuple[Any, ...]] = set()
         for row in rows:
@@ -413,17 +424,55 @@ class _Builder:
             self.typed_edge(row, file_name, kind, seen, **props)
 
 
+OVERLAYS = ("names_en", "departments", "assignments", "dependencies", "contributions", "links", "safeguards")
+_STR = "tag:yaml.org,2002:str"
+
+
 def _plan_settings(seed_dir: Path, shown_dir: str) -> dict[str, Any]:
+    """plan.yaml, every key checked for its type: `file:line: what (what is valid)`."""
+    shown = f"{shown_dir}/plan.yaml"
     path = seed_dir / "plan.yaml"
-    try:
-        settings = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise UsageError(f"{shown_dir}/plan.yaml: not found (a seed folder needs plan.yaml; see seed/ in the "
-                         "repository)") from e
-    except yaml.YAMLError as e:
-        raise UsageError(f"{shown_dir}/plan.yaml: not valid YAML ({e})") from e
-    if not isinstance(settings, dict) or not {"id", "source", "overlays"} <= set(settings):
-        raise UsageError(f"{shown_dir}/plan.yaml: needs id, source and overlays")
+    if not path.exists() and not path.is_symlink():
+        raise UsageError(f"{shown}: not found (a seed folder needs plan.yaml; see seed/ in the repository)")
+    root = read_yaml(path, shown)
+    if not isinstance(root, yaml.MappingNode):
+        line = root.start_mark.line + 1 if root is not None else 1
+        raise UsageError(f"{shown}:{line}: expected a mapping with id, source, name_en and overlays")
+    keys = {k.value: (k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+
+    def text(key: str, node: Any, what: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _STR or not node.value.strip():
+            raise UsageError(f"{shown}:{node.start_mark.line + 1}: {key} must be {what}")
+        return str(node.value).strip()
+
+    for key in ("id", "source", "overlays"):
+        if key not in keys:
+            raise UsageError(f"{shown}:1: no {key!r} key (valid: id, source, name_en, overlays)")
+    settings: dict[str, Any] = {}
+    settings["id"] = text("id", keys["id"][1], "a plan id: one word of letters, digits and - . _")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", settings["id"]):
+        raise UsageError(f"{shown}:{keys['id'][1].start_mark.line + 1}: id {settings['id']!r} is not valid "
+                         "(valid: letters, digits, - . _, e.g. shenyang-2023-2025)")
+    settings["source"] = text("source", keys["source"][1], "a file name relative to plan.yaml")
+    if (seed_dir / settings["source"]).is_dir():
+        raise UsageError(f"{shown}:{keys['source'][1].start_mark.line + 1}: source {settings['source']!r} is a "
+                         "folder (valid: the plan's text file, relative to plan.yaml)")
+    if "name_en" in keys:
+        settings["name_en"] = text("name_en", keys["name_en"][1], "the plan's English title")
+    node = keys["overlays"][1]
+    if not isinstance(node, yaml.MappingNode):
+        raise UsageError(f"{shown}:{node.start_mark.line + 1}: overlays must be a mapping of "
+                         f"{', '.join(OVERLAYS)} to file names")
+    files = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    missing = [name for name in OVERLAYS if name not in files]
+    if missing:
+        raise UsageError(f"{shown}:{keys['overlays'][0].start_mark.line + 1}: overlays has no {', '.join(missing)} "
+                         f"(valid: all of {', '.join(OVERLAYS)})")
+    unknown = sorted(set(files) - set(OVERLAYS))
+    if unknown:
+        raise UsageError(f"{shown}:{files[unknown[0]].start_mark.line + 1}: unknown overlay {unknown[0]!r} "
+                         f"(valid: {', '.join(OVERLAYS)})")
+    settings["overlays"] = {name: text(name, files[name], "a file name relative to plan.yaml") for name in OVERLAYS}
     return settings
 
 

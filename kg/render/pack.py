@@ -2,46 +2,76 @@
 
 from __future__ import annotations
 
+import glob
 import html
+import os
 import re
 from pathlib import Path
 
 import networkx as nx
 
-from kg.errors import UsageError
+from kg.errors import OutputError, UsageError
 from kg.model import natural_key
-from kg.output import ordinary_mode, write_atomic
+from kg.output import ordinary_mode, writable_folder, write_atomic
 from kg.render.html import write_html
 from kg.render.image import write_image
 from kg.render.views import build_view
 
 
-def write_pack(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
+def write_pack(G: nx.MultiDiGraph, out: Path, wait: bool = False) -> list[tuple[str, str]]:
     """Write the pack into `out`; returns [(title, file stem)] in the order of the index.
 
-    The pack is written into a folder beside `out` and moved into place when complete: a failure leaves the
-    previous pack (or none), never half of one."""
+    The pack is written into a staging folder beside `out`, named with this process's id, and moved into place
+    when complete: a failure leaves the previous pack (or none), never half of one. One writer at a time holds
+    the lock on `out` (`wait` to wait for it); the staging folders of dead processes are removed first."""
     import shutil
     import tempfile
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from kg.lock import writer_lock
+
+    writable_folder(out.parent, out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; the meeting pack is a folder")
-    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    try:
-        entries = _write_views(G, work)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    ordinary_mode(work, 0o777)
-    if out.exists():
-        old = work.with_name(work.name + ".old")
-        out.rename(old)
-        work.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        work.rename(out)
+    with writer_lock(out, "kg pack", wait):
+        remove_dead_staging(out)
+        try:
+            work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f"{_staging_prefix(out)}{os.getpid()}-"))
+        except OSError as e:
+            raise OutputError(f"{out}: cannot be written in {out.parent} ({e.strerror or e})") from None
+        try:
+            entries = _write_views(G, work)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        ordinary_mode(work, 0o777)
+        if out.exists():
+            old = work.with_name(work.name + ".old")
+            out.rename(old)
+            work.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            work.rename(out)
     return entries
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name}.staging-"
+
+
+def remove_dead_staging(out: Path) -> list[Path]:
+    """Remove the staging folders beside `out` whose process (the pid in the name) is no longer running."""
+    import shutil
+
+    from kg.lock import alive
+
+    removed = []
+    prefix = _staging_prefix(out)
+    for folder in out.parent.glob(f"{glob.escape(prefix)}*"):
+        match = re.fullmatch(r"(\d+)-.*", folder.name[len(prefix):])
+        if match and folder.is_dir() and not folder.is_symlink() and not alive(int(match.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def _write_views(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ class StoreSettings:
     password: str | None = field(default=None, repr=False)
     database: str | None = None
     plan: str | None = None  # which plan to read in a store that holds several (neo4j); None: the only one
+    wait: bool = False  # a build waits for another build of the same store to finish, instead of stopping
     timeout: float | None = None  # seconds a read may run before the store stops it; None: no limit
 
 

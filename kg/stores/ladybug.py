@@ -7,6 +7,7 @@ read-only, so the database itself refuses writes.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from kg.errors import NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
+from kg.stores import integrity
 from kg.stores.base import StoreSettings, edge_columns, edge_table, graph_from_rows, node_columns, node_table
 
 BUFFER_POOL = 256 * 1024**2  # the default would take most of the machine's memory
@@ -54,6 +56,12 @@ def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, s
         conn.execute(f"COPY {kind} FROM $rows", {"rows": arrow_table(data, columns)})
 
 
+def _staged_counts(conn: Any) -> dict[str, int]:
+    nodes = sum(conn.execute(f"MATCH (n:{kind}) RETURN count(n)").get_next()[0] for kind in NODE_KINDS)
+    edges = sum(conn.execute(f"MATCH ()-[r:{kind}]->() RETURN count(r)").get_next()[0] for kind in EDGE_KINDS)
+    return {"nodes": nodes, "edges": edges}
+
+
 def ddl() -> list[str]:
     """The schema, derived from the model: one node table per kind, one rel table per edge kind."""
     out = []
@@ -75,6 +83,7 @@ class LadybugStore:
         self._db: Any = None
         self._conn: Any = None
         self._chosen_plan = settings.plan
+        self._wait = settings.wait
         self._timeout = settings.timeout
         self._plan: str | None = settings.plan  # a file usually holds one plan: then looked up once per open
         self._plan_checked = False  # a plan named in the settings is checked once against the file
@@ -84,15 +93,45 @@ class LadybugStore:
         self.build_all([graph])
 
     def build_all(self, graphs: list[PlanGraph]) -> None:
-        """Write several plans into one file in one atomic build (the benchmarks' corpus; `kg build` writes one)."""
-        import ladybug
+        """Write several plans into one file in one atomic build (the benchmarks' corpus; `kg build` writes one).
+
+        One writer at a time holds the lock beside the file (`settings.wait` waits for it). The graph is staged
+        under a name unique to this process, its counts are checked, and only then is it swapped in, with its
+        size, mtime and SHA-256 recorded beside it (see kg/stores/integrity.py)."""
+        from kg.lock import writer_lock
+        from kg.output import writable_folder
 
         self.close()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        staging = self.path.with_name(self.path.name + ".new")
-        _remove_db(staging)  # leftovers of a killed build
-        db = ladybug.Database(str(staging), buffer_pool_size=BUFFER_POOL)
-        conn = ladybug.Connection(db)
+        writable_folder(self.path.parent, self.path)
+        if self.path.is_dir():
+            raise UsageError(f"{self.path}: is a folder (valid: a database file name, e.g. .kg/plan.lbug)")
+        with writer_lock(self.path, "kg build", self._wait):
+            for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}.new*"):
+                _remove_db(leftover)  # staged by a build that was killed: the lock says none is running
+            staging = self.path.with_name(f"{self.path.name}.new-{os.getpid()}")
+            try:
+                self._stage(staging, graphs)
+            except BaseException:
+                _remove_db(staging)
+                raise
+            record = integrity.measure(staging)
+            _remove_side_files(self.path)  # the old database's log must not be replayed onto the new one
+            os.replace(staging, self.path)
+            wal = staging.with_name(staging.name + ".wal")
+            if wal.exists():
+                os.replace(wal, self.path.with_name(self.path.name + ".wal"))
+            _remove_side_files(staging)
+            integrity.record(self.path, record)
+
+    def _stage(self, staging: Path, graphs: list[PlanGraph]) -> None:
+        """Write the graphs into a new database at `staging` and check what it holds."""
+        import ladybug
+
+        try:
+            db = ladybug.Database(str(staging), buffer_pool_size=BUFFER_POOL)
+            conn = ladybug.Connection(db)
+        except RuntimeError as e:
+            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
         try:
             for statement in ddl():
                 conn.execute(statement)
@@ -100,20 +139,17 @@ class LadybugStore:
                 _copy(conn, kind, node_table(graphs, kind), node_columns(kind))
             for kind in EDGE_KINDS:
                 _copy(conn, kind, edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
+            got = _staged_counts(conn)
         except RuntimeError as e:
+            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
+        finally:
             conn.close()
             db.close()
-            _remove_db(staging)
-            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
-        conn.close()
-        db.close()
-        _remove_side_files(self.path)  # the old database's log must not be replayed onto the new one
-        if self.path.is_dir():
-            shutil.rmtree(self.path)
-        os.replace(staging, self.path)
-        wal = staging.with_name(staging.name + ".wal")
-        if wal.exists():
-            os.replace(wal, self.path.with_name(self.path.name + ".wal"))
+        expected = {"nodes": sum(len(g.nodes) for g in graphs), "edges": sum(len(g.edges) for g in graphs)}
+        if got != expected:
+            raise StoreError(f"building {self.path} failed, the previous graph is unchanged: the staged graph holds "
+                             f"{got['nodes']} nodes and {got['edges']} edges, not {expected['nodes']} and "
+                             f"{expected['edges']}")
 
     # -- reading ----------------------------------------------------------------------------------------
     def _connection(self) -> Any:
@@ -122,6 +158,9 @@ class LadybugStore:
 
             if not self.path.exists():
                 raise UsageError(f"no graph at {self.path}: run `kg build` first")
+            integrity.check(self.path)
+            if self.path.is_file() and self.path.stat().st_size == 0:
+                raise StoreError(f"{self.path}: the file is empty, not a graph; run `kg build`")
             try:
                 self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL)
                 self._conn = ladybug.Connection(self._db)
@@ -140,8 +179,13 @@ class LadybugStore:
 
     def plans(self) -> list[str]:
         """The plans the file holds."""
-        return [r["plan"] for r in self._execute(self._connection(), "MATCH (p:Plan) RETURN p.plan AS plan "
-                                                 "ORDER BY plan", {})]
+        try:
+            return [r["plan"] for r in self._execute(self._connection(), "MATCH (p:Plan) RETURN p.plan AS plan "
+                                                     "ORDER BY plan", {})]
+        except StoreError as e:
+            if "does not exist" not in str(e):
+                raise
+            raise StoreError(f"{self.path} holds no plan-kg graph (no Plan table); run `kg build`") from e
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
              ) -> list[dict[str, Any]]:

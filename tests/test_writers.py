@@ -1,0 +1,150 @@
+"""One writer at a time, and a store file that is what `kg build` wrote: real processes, run at once, killed
+with SIGKILL, and store files damaged on purpose (each command in a subprocess, so a crash cannot take pytest)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED
+
+KG = str(Path(sys.executable).parent / "kg")
+LOCKED = "is being written by pid "
+
+
+def _kg(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG")}
+    return subprocess.run([KG, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
+
+
+def _nodes(db: Path) -> int:
+    result = _kg("stats", "--db", str(db), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return sum(r["count"] for r in json.loads(result.stdout) if r["element"] == "node")
+
+
+def _wait_for(predicate, seconds: float = 120) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.01)
+
+
+def test_eight_builds_at_once_leave_the_full_plan(tmp_path: Path) -> None:
+    db = tmp_path / "plan.lbug"
+    argv = [[KG, "build", "--seed", str(SEED), "--db", str(db), *(["--wait"] if i % 2 else [])] for i in range(8)]
+    procs = [subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for a in argv]
+    results = [(a, p.wait(timeout=600), *p.communicate()) for a, p in zip(argv, procs, strict=True)]
+    for args, code, out, err in results:
+        assert "Traceback" not in err
+        if code == 0:
+            assert out == f"built shenyang-2023-2025 in {db}: 172 nodes, 416 edges\n" and err == ""
+        else:
+            assert "--wait" not in args, err  # a build that waits never gives up
+            assert code == 1 and err.count("\n") == 1, err
+            assert err.startswith(f"Error: {db} {LOCKED}") and err.endswith(
+                "(kg build); nothing was done (give --wait to wait for it)\n"), err
+    assert sum(code == 0 for _, code, _, _ in results) >= 4
+    assert _nodes(db) == 172
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".plan.lbug.writer.lock", "plan.lbug",
+                                                          "plan.lbug.integrity.json"]
+
+
+def test_kill_9_during_build_keeps_the_old_graph_and_the_next_build_works(tmp_path: Path) -> None:
+    db = tmp_path / "plan.lbug"
+    assert _kg("build", "--db", str(db)).returncode == 0
+    old = db.stat().st_ino
+    proc = subprocess.Popen([KG, "build", "--db", str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for(lambda: any(p.name.startswith("plan.lbug.new-") for p in tmp_path.iterdir()))
+    time.sleep(random.uniform(0, 0.3))  # somewhere while the staged copy is written
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _nodes(db) == 172  # the old graph answers, and the integrity record still matches it
+    if db.stat().st_ino == old:
+        assert any(p.name.startswith("plan.lbug.new-") for p in tmp_path.iterdir())  # killed before the swap
+    result = _kg("build", "--db", str(db))  # the lock died with its holder; the leftovers are removed
+    assert result.returncode == 0, result.stderr
+    assert not any(p.name.startswith("plan.lbug.new") for p in tmp_path.iterdir())
+    assert _nodes(db) == 172
+
+
+def test_a_held_lock_names_its_holder(tmp_path: Path) -> None:
+    from kg.lock import writer_lock
+
+    db = tmp_path / "plan.lbug"
+    with writer_lock(db, "kg build"):
+        result = _kg("build", "--db", str(db))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: {db} {LOCKED}{os.getpid()} on ") and result.stderr.count("\n") == 1
+    assert not db.exists()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("built") / "plan.lbug"
+    assert _kg("build", "--db", str(db)).returncode == 0
+    return db
+
+
+def _copy(built: Path, folder: Path) -> Path:
+    db = folder / "plan.lbug"
+    db.write_bytes(built.read_bytes())
+    record = json.loads((built.parent / "plan.lbug.integrity.json").read_text(encoding="utf-8"))
+    os.utime(db, ns=(record["mtime_ns"], record["mtime_ns"]))
+    (folder / "plan.lbug.integrity.json").write_text(json.dumps(record), encoding="utf-8")
+    return db
+
+
+@pytest.mark.parametrize("damage", ["bit flips", "truncated", "emptied", "zeroed page"])
+def test_a_damaged_store_is_refused_not_read(built: Path, tmp_path: Path, damage: str) -> None:
+    db = _copy(built, tmp_path)
+    data = bytearray(db.read_bytes())
+    rng = random.Random(12)
+    if damage == "bit flips":
+        for _ in range(64):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+    elif damage == "truncated":
+        data = data[: len(data) // 3]
+    elif damage == "emptied":
+        data = bytearray()
+    else:
+        data[4096:8192] = bytes(4096)
+    db.write_bytes(bytes(data))
+    for argv in (["stats"], ["query", "area_tasks", "-p", "area", "A1"], ["export", "-o", str(tmp_path / "o.json")]):
+        result = _kg(*argv, "--db", str(db))
+        assert result.returncode == 1, (argv, result.returncode, result.stderr)  # not 139 (a segfault)
+        assert result.stderr == f"Error: {db}: the store was changed outside kg build; run kg build\n"
+        assert result.stdout == ""
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_a_touched_but_unchanged_store_still_opens(built: Path, tmp_path: Path) -> None:
+    db = _copy(built, tmp_path)
+    os.utime(db)  # a new mtime; the same bytes: the hash decides
+    assert _nodes(db) == 172
+
+
+def test_kill_9_during_pack_leaves_staging_that_the_next_pack_removes(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pack"
+    live = tmp_path / f".pack.staging-{os.getpid()}-live"  # this process is alive: never touched
+    live.mkdir()
+    proc = subprocess.Popen([KG, "pack", "--db", str(built), "-o", str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    staging = f".pack.staging-{proc.pid}-"
+    _wait_for(lambda: any(p.name.startswith(staging) and any(p.iterdir()) for p in tmp_path.iterdir()))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert any(p.name.startswith(staging) for p in tmp_path.iterdir()) and not out.exists()
+    result = _kg("pack", "--db", str(built), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".pack.staging-" + live.name.split("staging-")[1],
+                                                          ".pack.writer.lock", "pack"]
+    assert (out / "index.html").exists()
