@@ -143,6 +143,7 @@ def emit_limited(rows: list[dict[str, Any]], limit: int, fmt: Format, title: str
     """`emit` the first `limit` rows of rows read with max_rows=limit + 1; when there were more, say so on stderr."""
     emit(rows[:limit], fmt, title)
     if len(rows) > limit:
+        sys.stdout.flush()  # the note comes after the rows on a terminal too
         typer.echo(f"{limit} rows shown of more (use --limit)", err=True)
 
 

@@ -47,14 +47,6 @@ class StoreSettings:
 _USERINFO = re.compile(r"(?<=://)([^/@\s]*)@")
 
 
-def environment_secrets() -> list[str]:
-    """The secrets the environment holds for the stores (NEO4J_PASSWORD, a password inside NEO4J_URI)."""
-    import os
-
-    settings = StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"), password=os.environ.get("NEO4J_PASSWORD"))
-    return settings.secrets()
-
-
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """`text` with the user:password@ part of any URI and every given secret replaced by ***: the one place a
     store's message is cleaned before it becomes a KgError."""

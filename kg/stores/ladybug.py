@@ -159,8 +159,8 @@ class LadybugStore:
             if not self.path.exists():
                 raise UsageError(f"no graph at {self.path}: run `kg build` first")
             integrity.check(self.path)
-            if self.path.is_file() and self.path.stat().st_size == 0:  # ladybug would make a new database of it
-                raise UsageError(f"no graph in {self.path}: run `kg build`")
+            if self.path.is_file() and self.path.stat().st_size == 0:
+                raise UsageError(f"no graph in {self.path} (the file is empty): run `kg build`")
             try:
                 self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL)
                 self._conn = ladybug.Connection(self._db)
