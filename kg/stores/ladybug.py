@@ -114,14 +114,13 @@ class LadybugStore:
             except BaseException:
                 _remove_db(staging)
                 raise
-            record = integrity.measure(staging)
+            integrity.record(self.path, integrity.measure(staging))  # before the swap: see integrity.record
             _remove_side_files(self.path)  # the old database's log must not be replayed onto the new one
             os.replace(staging, self.path)
             wal = staging.with_name(staging.name + ".wal")
             if wal.exists():
                 os.replace(wal, self.path.with_name(self.path.name + ".wal"))
             _remove_side_files(staging)
-            integrity.record(self.path, record)
 
     def _stage(self, staging: Path, graphs: list[PlanGraph]) -> None:
         """Write the graphs into a new database at `staging` and check what it holds."""
