@@ -23,6 +23,7 @@ KIND_STYLE: dict[str, tuple[str, str, str, str, str]] = {
     "Task": ("#43a047", "dot", "o", "重点任务", "Key task"),
     "Indicator": ("#fb8c00", "triangleDown", "v", "指标", "Indicator"),
     "Department": ("#00897b", "ellipse", "p", "责任部门", "Department"),
+    "WorkItem": ("#7cb342", "dot", "o", "分工事项", "Work item (from a 分工 document)"),
 }
 # edge kind -> (colour, width, dashed, Chinese, English). Lead and supporting ownership look different.
 EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
