@@ -85,6 +85,8 @@ def _split_top_level(cell: str) -> list[str]:
 
 
 def _prefix_of(name: str) -> str | None:
+    if name.startswith(("市场", "市民", "县域", "区域", "省会")):  # words, not a level prefix: 市场监管局 inherits
+        return None
     for prefix in _PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix):
             return prefix
@@ -107,7 +109,7 @@ def split_units(cell: str) -> list[UnitName]:
     text = _COLLECTIVE_RE.sub(protect, text)
     out: list[UnitName] = []
     seen: set[str] = set()
-    first_prefix: str | None = None
+    current = ""  # the prefix a name without its own inherits: that of the nearest name before it that has one
     for raw in _split_top_level(text):
         part = _strip_trailers(raw)
         for key, value in protected.items():
@@ -119,13 +121,13 @@ def split_units(cell: str) -> list[UnitName]:
             unit = UnitName(part, (part,), collective=True, level=_LEVEL_OF_PREFIX.get(part[0]))
         else:
             own = _prefix_of(part)
-            if first_prefix is None:
-                first_prefix = own or ""
             candidates: list[str] = []
-            if first_prefix and not part.startswith(first_prefix):
-                candidates.append(first_prefix + part)
-                if first_prefix.endswith("委") and not part.startswith(first_prefix[0]):
-                    candidates.append(first_prefix[0] + part)  # 市委办公室、发展改革委: 市发展改革委
+            if own is None and current:
+                candidates.append(current + part)
+                if current.endswith("委"):
+                    candidates.append(current[0] + part)  # 市委组织部、人力资源社会保障局: 市人力资源社会保障局
+            elif own is not None and (not current or own[0] != current[0] or own.endswith("委")):
+                current = own
             candidates.append(part)
             head = _prefix_of(candidates[0])
             level = _LEVEL_OF_PREFIX.get(head[0]) if head else None
