@@ -106,14 +106,19 @@ class Registry:
         bodies: list[Body] = []
         problems: list[str] = []
         seen: dict[str, str] = {}
+        seed_ids: set[str] = set()
         for path in files:
             for line, row in _read_rows(path):
                 where = f"{path}:{line}"
                 bid = row.get("id", "")
+                if path != files[0] and bid in seed_ids:
+                    continue  # `kg assign apply` copied it into departments.csv, which is what counts now
                 if bid in seen:
                     problems.append(f"{where}: id {bid!r} is already used at {seen[bid]}")
                     continue
                 seen[bid] = where
+                if path == files[0]:
+                    seed_ids.add(bid)
                 if row.get("kind") not in DEPARTMENT_KINDS:
                     problems.append(f"{where}: kind {row.get('kind')!r} is not valid "
                                     f"(valid: {', '.join(DEPARTMENT_KINDS)})")
