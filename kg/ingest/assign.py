@@ -70,11 +70,12 @@ def _number(text: str) -> tuple[int | None, str]:
     """('3', rest) from '3.…', '(3)…', '三是…', '三、…'."""
     m = _NUMBER_RE.match(text)
     if not m:
-        return None, text.strip()
+        return None, text.strip().rstrip("。；;")
     digits, paren, shi, dun = m.groups()
+    rest = text[m.end():].strip().rstrip("。；;")
     if digits or paren:
-        return int(digits or paren), text[m.end():].strip()
-    return _cn_number(shi or dun), text[m.end():].strip()
+        return int(digits or paren), rest
+    return _cn_number(shi or dun), rest
 
 
 def _cn_number(word: str) -> int:
