@@ -54,7 +54,8 @@ def test_apply_changes_owners_and_gaps(imported: tuple[Path, Path], tmp_path: Pa
     out = _invoke("assign", "apply", str(review), "--seed", str(seed))
     assert "applied 17 official row(s)" in out and "2 work item(s)" in out
     assert "superseded: " in out and "curated lead of T9" in out
-    assert "ok: " in _invoke("validate", "--seed", str(seed))
+    validated = _invoke("validate", "--seed", str(seed))
+    assert validated.startswith("ok: ") and "note: " in validated and "superseded by the official document" in validated
     _invoke("build", "--seed", str(seed), "--db", str(db))
     gaps_after = _csv(_invoke("gaps", "--db", str(db), "-f", "csv"))
     owners_after = _csv(_invoke("owners", "结构调整", "--db", str(db), "-f", "csv"))
@@ -157,3 +158,46 @@ def test_apply_refuses_a_file_that_is_not_a_review(tmp_path: Path, seed_copy: Pa
     result = runner.invoke(app, ["assign", "apply", str(other), "--seed", str(seed_copy)])
     assert result.exit_code == 2 and "not a review file" in result.stderr
     assert _digest(seed_copy) == before
+
+
+@pytest.fixture
+def applied_graph(imported: tuple[Path, Path]):  # type: ignore[no-untyped-def]
+    from kg.ingest.seed import load_plan
+
+    review, seed = imported
+    _invoke("assign", "apply", str(review), "--seed", str(seed))
+    return load_plan(seed)
+
+
+def test_an_applied_graph_reads_back_from_every_store(store, applied_graph) -> None:  # type: ignore[no-untyped-def]
+    """Work items, official provenance, collectives: the same graph back from Ladybug and from Neo4j."""
+    import json
+
+    def canonical(graph):  # type: ignore[no-untyped-def]
+        data = graph.to_json()
+        return (sorted(json.dumps(n, sort_keys=True, ensure_ascii=False) for n in data["nodes"]),
+                sorted(json.dumps(e, sort_keys=True, ensure_ascii=False) for e in data["edges"]))
+
+    store.build(applied_graph)
+    assert store.counts() == applied_graph.counts()
+    assert canonical(store.read_graph()) == canonical(applied_graph)
+    rows = store.read("MATCH (d:Department)-[r:LEADS]->(w:WorkItem) RETURN d.id AS lead, w.id AS item, "
+                      "r.provenance AS provenance, r.document AS document, r.document_date AS date, "
+                      "r.deadline AS deadline ORDER BY item")
+    assert rows == [{"lead": "D-cpc-office", "item": "W1", "provenance": "official", "document": docs.TITLE,
+                     "date": docs.DATE, "deadline": "2023年6月底"},
+                    {"lead": "D-drc", "item": "W2", "provenance": "official", "document": docs.TITLE,
+                     "date": docs.DATE, "deadline": None}]
+
+
+def test_official_facts_say_their_document(applied_graph) -> None:  # type: ignore[no-untyped-def]
+    from kg.output import to_networkx
+    from kg.render.views import tooltip
+
+    G = to_networkx(applied_graph)
+    text = tooltip(G.nodes["W1"])
+    assert f"文件 (official): {docs.TITLE} {docs.DATE}: " in text and "建立重点任务月调度季通报机制" in text
+    lead = next(e for e in applied_graph.edges if e.kind == "LEADS" and e.target == "T2")
+    assert lead.provenance.kind == "official" and lead.props["leader"] == "市政府分管副市长"
+    assert lead.provenance.source is not None and " from fengong.txt:" in lead.provenance.source
+    assert any("curated lead of T9" in n for n in applied_graph.notes)

@@ -217,6 +217,11 @@ def tooltip(data: dict[str, Any]) -> str:
              f"{KIND_STYLE.get(str(data.get('kind')), ('',) * 5)[3]} {data.get('kind', '')} · {data.get('id', '')}"]
     if data.get("prov_kind") == "seed":
         lines.append(f"原文 (plan text): {data.get('prov_quote', '')}")
+    elif data.get("prov_kind") == "official":
+        when = f" {data['prov_date']}" if data.get("prov_date") else ""
+        lines.append(f"文件 (official): {data.get('prov_document', '')}{when}: {data.get('prov_quote', '')}")
+    elif data.get("prov_kind") == "example":
+        lines.append(f"示例 (example, made-up demo data): {data.get('prov_rationale', '')}")
     else:
         lines.append(f"整理 (curated): {data.get('prov_rationale', '')}")
     return "\n".join(line for line in lines if line)
