@@ -96,3 +96,27 @@ def test_whole_names_survive_any_list(names: list[str], separator: str, trailer:
     """A list of full names, any separator, any trailer: the same names back, brackets and collectives whole."""
     units = split_units(separator.join(names) + trailer)
     assert [fold(u.written) for u in units] == [fold(n) for n in names]
+
+
+def test_a_provincial_document_resolves_against_the_provinces_registry(tmp_path: Path, registry: Registry) -> None:
+    """Items numbered 一、二、… with the split inline, as the province publishes them; made-up items, real names."""
+    from kg.ingest.assign import read_assignments
+
+    text = "\n".join([
+        "2026年省重点工作分工方案(示例)",
+        "一、推动重点项目加快建设。〔省发展改革委、省财政厅等牵头,省(中)直有关单位按职责分工负责〕",
+        "二、提升政务数据共享水平。(省数据局(省营商局)牵头,省委金融办、人民银行辽宁省分行等按职责分工负责)",
+        "十二、做好金融风险防范。(辽宁银保监局、省委金融办等按职责分工负责)",
+        "二十一、支持沈抚示范区建设。(省沈抚示范区管委会牵头,各市人民政府按职责分工负责)",
+    ])
+    path = tmp_path / "province.txt"
+    path.write_text(text, encoding="gb18030")
+    doc = read_assignments(path)
+    assert doc.form == "F2/F3 inline" and [i.number for i in doc.items] == [1, 2, 12, 21]
+
+    def ids(cell: str) -> list[str | None]:
+        return [(r.body.id if r.body else None) for r in (registry.resolve(u) for u in split_units(cell))]
+
+    assert [ids(i.lead) for i in doc.items] == [["D-ln-drc", "D-ln-finance"], ["D-ln-data"], [], ["D-ln-shenfu"]]
+    assert [ids(i.responsible) for i in doc.items] == [["D-ln-direct-units"], ["D-ln-party-finance", "D-ln-pboc"],
+                                                      ["D-ln-nfra", "D-ln-party-finance"], ["D-ln-cities"]]
