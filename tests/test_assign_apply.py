@@ -201,3 +201,30 @@ def test_official_facts_say_their_document(applied_graph) -> None:  # type: igno
     assert lead.provenance.kind == "official" and lead.props["leader"] == "市政府分管副市长"
     assert lead.provenance.source is not None and " from fengong.txt:" in lead.provenance.source
     assert any("curated lead of T9" in n for n in applied_graph.notes)
+
+
+def test_a_crash_between_files_leaves_a_valid_seed(imported: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+                                                   ) -> None:
+    """Fault injection: the write of assignments.csv fails after departments.csv and workitems.csv were replaced;
+    the seed still validates, and applying again completes the job."""
+    import kg.output
+    from kg.ingest.review import apply_review
+    from kg.ingest.seed import load_plan
+
+    review, seed = imported
+    real = kg.output.write_atomic
+
+    def failing(path: Path, data: str | bytes) -> None:
+        if path.name == "assignments.csv":
+            raise OSError("disk full")
+        real(path, data)
+
+    monkeypatch.setattr(kg.output, "write_atomic", failing)
+    with pytest.raises(OSError):
+        apply_review(review, seed)
+    assert (seed / "workitems.csv").exists()
+    assert "official" not in (seed / "assignments.csv").read_text(encoding="utf-8")
+    load_plan(seed)  # still valid: the new departments and work items stand on their own
+    monkeypatch.setattr(kg.output, "write_atomic", real)
+    apply_review(review, seed)
+    assert len([e for e in load_plan(seed).edges if e.provenance.kind == "official" and e.kind == "LEADS"]) >= 17

@@ -299,10 +299,12 @@ def apply_review(review: Path, seed_dir: Path) -> ApplyResult:
         result.official_rows += 1
     new_assign_columns = list(dict.fromkeys([*assign_columns, *ASSIGNMENT_COLUMNS]))
     new_dept_columns = list(dict.fromkeys([*dept_columns, *DEPARTMENT_COLUMNS]))
-    texts = {dept_path: _write_csv(new_dept_columns, departments), assign_path: _write_csv(new_assign_columns,
-                                                                                         assignments)}
-    if items_rows:
+    # Written in this order, each file whole: departments, then work items, then the assignments that refer to
+    # both; a process killed between two files leaves a seed that is still valid, and applying again completes it.
+    texts = {dept_path: _write_csv(new_dept_columns, departments)}
+    if items_rows or items_path.exists():
         texts[items_path] = _write_csv(WORK_ITEM_COLUMNS, items_rows)
+    texts[assign_path] = _write_csv(new_assign_columns, assignments)
     with tempfile.TemporaryDirectory() as tmp:  # validate the new seed before touching the real one
         trial = Path(tmp) / "seed"
         shutil.copytree(seed_dir, trial)
