@@ -159,6 +159,17 @@ def write_docx(path: Path) -> Path:
     return path
 
 
+def write_text_docx(path: Path, text: str) -> Path:
+    """A .docx of paragraphs only (a labelled or inline document saved from Word)."""
+    import docx
+
+    document = docx.Document()
+    for line in text.splitlines():
+        document.add_paragraph(line)
+    document.save(str(path))
+    return path
+
+
 def f5_text() -> str:
     """F5: the table flattened to text, one cell a line, the task text and a long unit cell split over two lines,
     empty cells left out."""

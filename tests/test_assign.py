@@ -27,6 +27,7 @@ FORMS: dict[str, Callable[[Path], Path]] = {
     "F1-labelled": _txt(docs.f1_text),
     "F1-gb18030": _txt(docs.f1_text, "gb18030"),
     "F1-utf8-bom": _txt(docs.f1_text, "utf-8-sig"),
+    "F1-docx-paragraphs": lambda d: docs.write_text_docx(d / "fengong-f1.docx", docs.f1_text()),
     "F2-inline": _txt(docs.f2_text),
     "F3-inline-split": _txt(docs.f3_text),
     "F4-xlsx": lambda d: docs.write_xlsx(d / "fengong.xlsx"),
