@@ -77,6 +77,8 @@ def validate_cmd(seed: SeedOpt = None) -> None:
     counts = graph.counts()
     typer.echo(f"ok: {sum(counts['nodes'].values())} nodes, {sum(counts['edges'].values())} edges, "
                f"plan {graph.plan_id}")
+    for note in graph.notes:  # e.g. a curated lead that an official 分工 superseded
+        typer.echo(f"note: {note}")
 
 
 
