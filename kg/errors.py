@@ -46,3 +46,12 @@ class ReadOnlyError(UsageError):
 
 class StoreError(KgError):
     """The graph store could not be reached, opened or written."""
+
+
+class LedgerError(UsageError):
+    """Returned ledger sheets have invalid rows; every problem is listed as file:sheet:row: message."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        head = f"{len(problems)} problem(s) in the returned ledger, nothing imported"
+        super().__init__(head + ":\n" + "\n".join(problems))
