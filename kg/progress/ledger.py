@@ -227,13 +227,13 @@ def _date(text: str) -> date | None:
     return None
 
 
-def _ledger_table(path: Path) -> tuple[Any, dict[str, str]]:
-    """The ledger table of a returned file and its hidden metadata (empty for CSV)."""
+def _ledger_table(path: Path) -> tuple[Any, dict[str, str] | None]:
+    """The ledger table of a returned file and its hidden metadata (None for CSV, which has no sheets)."""
     from kg.ingest.read import read_tables
 
     tables = read_tables(path)
     if path.suffix.lower() == ".csv":
-        return tables[0], {}
+        return tables[0], None
     meta = next((t for t in tables if t.name == META_SHEET), None)
     info = {row[0]: unsafe_cell(row[1]) for row in (meta.rows if meta else []) if len(row) >= 2 and row[0]}
     table = next((t for t in tables if t.name == LEDGER_SHEET), None)
@@ -256,7 +256,8 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
     blank = 0
     seen: dict[tuple[str, str, str], str] = {}
     for path in paths:
-        table, meta = _ledger_table(path)
+        table, info = _ledger_table(path)
+        meta = info or {}
         sheet = table.name
         if meta.get("plan") and meta["plan"] != graph.plan_id:
             problems.append(f"{path}:{META_SHEET}:1: the workbook is for plan {meta['plan']!r} "
@@ -265,17 +266,18 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
         header = table.rows[0] if table.rows else []
         missing = [h for h in REQUIRED if h not in header]
         if missing:
-            problems.append(f"{path}:{sheet}:1: missing column(s) {', '.join(missing)} "
+            at = f"{path}:{sheet}:1" if info is not None else f"{path}:1"
+            problems.append(f"{at}: missing column(s) {', '.join(missing)} "
                             f"(valid: the header of kg progress template: {', '.join(HEADERS)})")
             continue
-        col = {h: header.index(h) for h in HEADERS if h in header}
+        col = {h: header.index(h) for h in (*HEADERS, "provenance") if h in header}
         has_provenance = "provenance" in header
         for cells, number in zip(table.rows[1:], table.row_numbers[1:], strict=True):
             def get(h: str, cells: list[str] = cells, col: dict[str, int] = col) -> str:
                 i = col.get(h)
                 return unsafe_cell(cells[i].strip()) if i is not None and i < len(cells) else ""
 
-            where = f"{path}:{sheet}:{number}"
+            where = f"{path}:{sheet}:{number}" if info is not None else f"{path}:{number}"
             if not any(get(h) for h, _ in REPORTED):
                 blank += 1
                 continue
@@ -336,7 +338,7 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
             seen[key] = where
             rows.append(LedgerRow(period, tid, did, progress, status, reported_on, done_on, get("完成情况"),
                                   get("存在问题"), get("下步计划"), get("填报人"), provenance,
-                                  f"{path.name}:{sheet}:{number}"))
+                                  where.removeprefix(f"{path.parent}/")))
     if problems:
         raise LedgerError(problems)
     return Imported(rows, blank, [str(p) for p in paths])
