@@ -167,3 +167,26 @@ def test_report_cli_writes_each_format_and_refuses_bad_input(example: dict[str, 
     assert outside.exit_code == 2
     assert outside.stderr == "Error: period 2026-01 is outside the plan (valid: 2023-01 to 2025-12)\n"
     assert not (tmp_path / "c.docx").exists()
+
+
+@pytest.mark.browser
+def test_html_prints_to_a4_with_the_mark_on_every_page(bulletin: Any, chromium: Any, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    source = tmp_path / "bulletin.html"
+    source.write_text(write_html(bulletin), encoding="utf-8")
+    context = chromium.new_context(offline=True)
+    try:
+        page = context.new_page()
+        page.goto(source.as_uri())
+        pdf = page.pdf(prefer_css_page_size=True)
+    finally:
+        context.close()
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = [re.sub(r"\s+", "", p.extract_text() or "") for p in reader.pages]
+    assert len(pages) > 3
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)
+    mark = re.sub(r"\s+", "", EXAMPLE_MARK)
+    assert all(page.count(mark) >= 2 for page in pages)  # top and bottom of every page
+    assert all(name in "".join(pages) for name in (r[1] for r in bulletin.tables()["red"].rows))

@@ -23,12 +23,19 @@ th, td { border: 1px solid #444; padding: 1mm 1.5mm; vertical-align: top; text-a
 thead { display: table-header-group; } tr { page-break-inside: avoid; }
 td.green { background: #c6efce; } td.yellow { background: #ffeb9c; } td.red { background: #ffc7ce; }
 td.grey { background: #e7e6e6; }
-.example { position: fixed; left: 0; right: 0; text-align: center; font-weight: bold; color: #b00;
-           background: #fff; font-size: 10pt; }
-.example.top { top: 0; } .example.bottom { bottom: 0; }
 .banner { text-align: center; font-weight: bold; color: #b00; border: 2px solid #b00; padding: 1mm; }
-@media screen { .example { position: sticky; } }
+.example { position: sticky; top: 0; text-align: center; font-weight: bold; color: #b00; background: #fff; }
 """
+# Example data: the mark in the top and bottom margin of every printed page (CSS page margin boxes), and a bar that
+# stays on screen while scrolling. The text is a constant, never data.
+EXAMPLE_CSS = """
+@page { @top-center { content: "MARK"; color: #b00; font-weight: bold; font-size: 10pt;
+                      font-family: "PlanKG CJK", sans-serif; }
+        @bottom-center { content: "MARK"; color: #b00; font-weight: bold; font-size: 10pt;
+                         font-family: "PlanKG CJK", sans-serif; } }
+@media print { .example { display: none; } }
+"""
+PAGE_MARK = f"{EXAMPLE_MARK} — 非真实报送数据 not real reporting"
 
 
 def _light(text: str) -> str:
@@ -54,7 +61,7 @@ def _table(t: Table) -> str:
 
 def _text(b: Bulletin) -> str:
     """Every character the page shows, for the font subset."""
-    parts = [b.title, b.issue, b.issuer, b.date_line, EXAMPLE_MARK, "【】—非真实报送数据 not real reporting"]
+    parts = [b.title, b.issue, b.issuer, b.date_line, PAGE_MARK, "【】"]
     for block in b.blocks:
         if isinstance(block, Table):
             parts += [block.caption, *block.headers, *(c for row in block.rows for c in row)]
@@ -72,11 +79,11 @@ def write_html(b: Bulletin) -> str:
            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
            "font-src data:\">",
            f"<title>{e(b.title)}{e(' (' + EXAMPLE_MARK + ')') if b.example else ''}</title>",
-           f'<style>@font-face {{ font-family: "PlanKG CJK"; src: url(data:font/otf;base64,{font}); }}{CSS}</style>',
+           f'<style>@font-face {{ font-family: "PlanKG CJK"; src: url(data:font/otf;base64,{font}); }}{CSS}'
+           f'{EXAMPLE_CSS.replace("MARK", PAGE_MARK) if b.example else ""}</style>',
            "</head><body>"]
     if b.example:
-        mark = e(f"{EXAMPLE_MARK} — 非真实报送数据 not real reporting")
-        out.append(f'<div class="example top">{mark}</div><div class="example bottom">{mark}</div>')
+        out.append(f'<div class="example">{e(PAGE_MARK)}</div>')
         out.append(f'<p class="banner">【{e(EXAMPLE_MARK)}】</p>')
     out += [f'<h1 class="title">{e(b.title)}</h1>', f'<p class="issue">{e(b.issue)}</p>',
             f'<p class="dateline">{e(b.issuer)}　{e(b.date_line)}</p>', '<hr class="red">']
