@@ -320,3 +320,18 @@ def test_save_leaves_nothing_when_a_write_fails(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(OSError):
         save(rows, tmp_path, PLAN)
     assert len(calls) == 2 and not list((tmp_path / PLAN / "2025-06").iterdir())
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-o", "台账.csv"], "台账.csv: the template is a workbook (valid: a name ending in .xlsx)"),
+    (["--department", "无此局", "-o", "t.xlsx"], "无此局"),
+    (["--department", "市委办公室", "-o", "t.xlsx"], "市委办公室 has no task to report on"),
+    (["--period", "2022-12", "-o", "t.xlsx"], "period 2022-12 is outside the plan (valid: 2023-01 to 2025-12)"),
+])
+def test_template_refuses_bad_options(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+                                      message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["progress", "template", "--db", str(db), *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: ") and message in result.stderr and "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())

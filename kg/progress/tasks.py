@@ -124,27 +124,29 @@ def _row_light(row: LedgerRow, milestone: Milestone | None, window_start: date, 
     """(light, label, reason, elapsed share, gap, watch) of one department's row."""
     done = row.status == rules.statuses[0]
     if milestone is None:
-        return "green" if done else "grey", "无节点", "no milestone left in the plan", None, None, False
+        return ("green" if done else "grey", "无节点", "方案内无后续节点 (no milestone left in the plan)", None, None,
+                False)
     due = milestone.due
     if done:
         when = row.done_on or row.reported_on
         if when <= due:
-            return "green", "按期完成", f"milestone {due} reached on {when}", None, None, False
-        return "yellow", "逾期完成", f"milestone {due} reached late, on {when}", None, None, False
+            return "green", "按期完成", f"{when} 完成 {due} 节点 (reached on time)", None, None, False
+        return "yellow", "逾期完成", f"{when} 完成, 晚于 {due} 节点 (reached late)", None, None, False
     if due < report_day:
-        return "red", "节点逾期", f"milestone {due} missed ({row.status}, {row.progress:g}%)", None, None, False
+        return ("red", "节点逾期", f"{due} 节点未完成: {row.status}, 进度 {row.progress:g}% (milestone missed)", None,
+                None, False)
     lights: list[tuple[str, str, str]] = []
     span = (due - window_start).days + 1
     elapsed = min(1.0, max(0.0, ((period_end - window_start).days + 1) / span))
     light, gap = pace_light(row.progress / 100, elapsed, rules.watch_below, rules.red_above)
     watch = light == "green" and gap > 0
     pace_label = {"green": "关注" if watch else "正常", "yellow": "滞后", "red": "严重滞后"}[light]
-    lights.append((light, pace_label, f"progress {row.progress:g}% against {elapsed * 100:.0f}% of the time to "
-                                      f"{due} (gap {gap:+.1f} points)"))
+    lights.append((light, pace_label, f"进度 {row.progress:g}%, 序时 {elapsed * 100:.0f}%, 差距 {gap:+.1f} 个百分点 "
+                                      f"(progress against time elapsed to {due})"))
     if (due - report_day).days <= rules.due_soon_days:
-        lights.append(("yellow", "临期", f"milestone {due} due within {rules.due_soon_days} days, not reached"))
+        lights.append(("yellow", "临期", f"{due} 节点 {rules.due_soon_days} 日内到期, 未完成 (due soon)"))
     if row.status == rules.statuses[2]:
-        lights.append(("yellow", "自报滞后", f"the department reports {row.status}"))
+        lights.append(("yellow", "自报滞后", f"单位自报{row.status} (reported behind)"))
     top = worst([x[0] for x in lights])
     chosen = [x for x in lights if x[0] == top]
     return top, chosen[0][1], "; ".join(x[2] for x in chosen), elapsed, gap, watch and top == "green"
@@ -168,7 +170,7 @@ def assess_tasks(graph: PlanGraph, milestones: list[Milestone], rows: list[Ledge
         lead_rows = [by_key[tid, d] for d in leads if (tid, d) in by_key]
         missing = [graph.nodes[d].name for d in leads if (tid, d) not in by_key]
         light = TaskLight(tid, node.name, areas.get(tid, ""), [graph.nodes[d].name for d in leads], "grey", "未报送",
-                          "no row from the lead department by the reporting day" if not lead_rows else "",
+                          "牵头单位未报送 (no lead report by the reporting day)" if not lead_rows else "",
                           due=milestone.due if milestone else None,
                           deliverable=milestone.deliverable if milestone else "", missing=missing)
         judged = [(r, _row_light(r, milestone, window or plan_start, last, report_day, rules)) for r in lead_rows]
