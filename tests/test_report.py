@@ -190,3 +190,20 @@ def test_html_prints_to_a4_with_the_mark_on_every_page(bulletin: Any, chromium: 
     mark = re.sub(r"\s+", "", EXAMPLE_MARK)
     assert all(page.count(mark) >= 2 for page in pages)  # top and bottom of every page
     assert all(name in "".join(pages) for name in (r[1] for r in bulletin.tables()["red"].rows))
+
+
+def test_pack_with_a_period_carries_the_bulletin_and_a_status_overview(example: dict[str, Path],
+                                                                      tmp_path: Path) -> None:
+    out = tmp_path / "pack"
+    result = runner.invoke(app, ["pack", "--db", str(example["db"]), "--ledger", str(example["ledger"]),
+                                 "--period", "2025-06", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "and status.html, bulletin.html, bulletin.docx;" in result.stdout
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.index('href="status.html"') < index.index('href="bulletin.html"') < index.index('href="overview.html"')
+    assert f"调度通报 Bulletin 2025-06 ({EXAMPLE_MARK})" in index
+    overview = (out / "status.html").read_text(encoding="utf-8")
+    assert 'id="red"' in overview and 'id="areas"' in overview and 'id="indicators-G1"' not in overview
+    assert EXAMPLE_MARK in overview
+    summary = _docx((out / "bulletin.docx").read_bytes()).tables[0]
+    assert [c.text for c in summary.rows[3].cells] == ["重点任务 tasks", "42", "18", "2", "3"]

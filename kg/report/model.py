@@ -256,3 +256,14 @@ def method_notes(rules: TaskRules, status: TaskStatus) -> list[str]:
         *(f"来源 source ({key}): {text}" for key, text in sorted(rules.sources.items())),
     ]
 
+
+
+def status_overview(b: Bulletin) -> Bulletin:
+    """The one-page status overview of the meeting pack: the bulletin's summary, red list, areas and departments."""
+    keep = ("summary", "red", "areas", "departments")
+    tables = b.tables()
+    blocks: list[Block] = [Paragraph(f"{b.issue}: 灯号汇总、红灯任务、各方面和牵头单位情况; 详见调度通报 (lights by "
+                                     "kind, the red list, areas and departments; the bulletin has the rest).")]
+    blocks += [tables[key] for key in keep if key in tables]
+    return Bulletin(title=b.title.removesuffix("调度通报") + "状态总览", issue=b.issue, issuer=b.issuer,
+                    date_line=b.date_line, example=b.example, blocks=blocks)
