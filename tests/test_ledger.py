@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kg.cli import app
@@ -335,3 +337,21 @@ def test_template_refuses_bad_options(db: Path, tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("Error: ") and message in result.stderr and "Traceback" not in result.output
     assert not list(tmp_path.iterdir())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40))
+def test_any_reported_text_round_trips_through_the_kept_ledger(tmp_path: Path, text: str) -> None:
+    """What a department types comes back unchanged, and the kept file never holds a cell a spreadsheet would run."""
+    import shutil
+
+    folder = tmp_path / "ledger"
+    shutil.rmtree(folder, ignore_errors=True)
+    row = LedgerRow("2025-06", "T1", "D-drc", 12.5, "推进中", date(2025, 6, 20), problems=text, next_steps=text,
+                    reporter=text)
+    save([row], folder, PLAN)
+    (back,) = load(folder, PLAN, "2025-06")
+    assert (back.problems, back.next_steps, back.reporter) == (text, text, text)
+    kept = (folder / PLAN / "2025-06" / "D-drc.v1.csv").read_text(encoding="utf-8-sig")
+    for record in csv.DictReader(io.StringIO(kept, newline="")):
+        assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in record.values())

@@ -382,7 +382,8 @@ def save(rows: list[LedgerRow], ledger_dir: Path, plan: str) -> list[Saved]:
             version = _versions(folder).get(department, 0) + 1
             path = folder / f"{department}.v{version}.csv"
             buf = io.StringIO()
-            writer = csv.DictWriter(buf, fieldnames=STORED_COLUMNS, lineterminator="\n")
+            # every cell quoted: with "\n" line ends, csv leaves a lone CR unquoted and the row breaks on reading
+            writer = csv.DictWriter(buf, fieldnames=STORED_COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)
             writer.writeheader()
             for row in sorted(group, key=lambda r: natural_key(r.task)):
                 writer.writerow(row.as_csv())
@@ -401,7 +402,7 @@ def load(ledger_dir: Path, plan: str, period: str) -> list[LedgerRow]:
     out: list[LedgerRow] = []
     for department, version in sorted(_versions(folder).items()):
         path = folder / f"{department}.v{version}.csv"
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")  # not read_text: it would turn a CR inside a cell into LF
         for record in csv.DictReader(io.StringIO(text, newline="")):
             cells = {k: unsafe_cell(v or "") for k, v in record.items()}
             try:
