@@ -19,7 +19,8 @@ from kg.cli.report import bulletin_for, indicator_lines
 from kg.progress.ledger import LedgerRow, save
 from kg.report.model import EXAMPLE_MARK, NO_READINGS, Heading, IndicatorLine, Table, TargetRollup
 from kg.report.write_docx import write_docx
-from kg.report.write_html import write_html, write_md
+from kg.report.write_html import write_html
+from kg.report.write_md import write_md
 from tests.conftest import SEED
 from tests.office import convert
 

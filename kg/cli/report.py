@@ -77,7 +77,8 @@ def report_cmd(
     from kg.errors import UsageError
     from kg.output import write_atomic
     from kg.report.write_docx import write_docx
-    from kg.report.write_html import write_html, write_md
+    from kg.report.write_html import write_html
+    from kg.report.write_md import write_md
 
     chosen = fmt.value if fmt else output.suffix.lower().lstrip(".")
     if chosen not in {f.value for f in ReportFormat}:

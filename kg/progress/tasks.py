@@ -19,7 +19,14 @@ from typing import Any
 from kg.errors import UsageError
 from kg.model import PlanGraph, natural_key
 from kg.progress.ledger import LedgerRow, task_areas, task_departments
-from kg.progress.milestones import Milestone, by_task, current_milestone, period_window, reporting_date
+from kg.progress.milestones import (
+    Milestone,
+    by_task,
+    current_milestone,
+    period_window,
+    plan_years,
+    reporting_date,
+)
 
 LIGHTS = ("green", "yellow", "red", "grey")
 LIGHT_ZH = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "grey": "无数据"}
@@ -155,11 +162,11 @@ def _row_light(row: LedgerRow, milestone: Milestone | None, window_start: date, 
 def assess_tasks(graph: PlanGraph, milestones: list[Milestone], rows: list[LedgerRow], period: str,
                  rules: TaskRules) -> TaskStatus:
     """The light of every task for `period` from the rows in force for it."""
-    first, last = period_window(period)
+    _, last = period_window(period)
     report_day = reporting_date(period, rules.reporting_day)
     staged = by_task(milestones)
     areas = task_areas(graph)
-    plan_start = date(min(m.due.year for m in milestones), 1, 1) if milestones else first
+    plan_start = date(plan_years(graph)[0], 1, 1)
     by_key = {(r.task, r.department): r for r in rows if r.period == period}
     out: list[TaskLight] = []
     late = [Lateness(r.department, r.task, r.reported_on) for r in rows
