@@ -38,6 +38,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     result = runner.invoke(app, ["progress", "ledger", "import", "--db", str(db), "--ledger", str(ledger),
                                  *map(str, EXAMPLES)])
     assert result.exit_code == 0, result.output
+    assert "imported 175 row(s) (175 of them 示例数据 / example data, made up) from 2 file(s)" in result.stdout
     return {"db": db, "ledger": ledger, "folder": folder}
 
 

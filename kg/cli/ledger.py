@@ -96,5 +96,7 @@ def import_cmd(
     for s in saved:
         replaced = f", replaces version {s.version - 1}" if s.version > 1 else ""
         typer.echo(f"{s.period} {graph.nodes[s.department].name}: {s.rows} row(s), version {s.version}{replaced}")
-    typer.echo(f"imported {len(imported.rows)} row(s) from {len(files)} file(s) into {ledger}; "
+    example = sum(r.provenance == "example" for r in imported.rows)
+    mark = f" ({example} of them 示例数据 / example data, made up)" if example else ""
+    typer.echo(f"imported {len(imported.rows)} row(s){mark} from {len(files)} file(s) into {ledger}; "
                f"{imported.blank} row(s) left blank (not reported)")
