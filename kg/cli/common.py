@@ -116,9 +116,9 @@ def store_settings(store: StoreKind, db: Path, plan: str | None = None, timeout:
     return StoreSettings(kind="ladybug", path=db, plan=plan, timeout=timeout)
 
 
-def say(message: str) -> None:
-    """A one-line result for people (`wrote x`, `built y`), in the user's language."""
-    typer.echo(translate(message))
+def say(message: str, err: bool = False) -> None:
+    """A result for people (`wrote x`, `built y`), in the user's language, line by line."""
+    typer.echo(translate(message), err=err)
 
 
 def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
@@ -177,7 +177,8 @@ def emit_limited(rows: list[dict[str, Any]], limit: int, fmt: Format, title: str
     """`emit` the first `limit` rows of rows read with max_rows=limit + 1; when there were more, say so on stderr."""
     emit(rows[:limit], fmt, title)
     if len(rows) > limit:
-        typer.echo(f"{limit} rows shown of more (use --limit)", err=True)
+        sys.stdout.flush()  # the note comes after the rows on a terminal too
+        say(f"{limit} rows shown of more (use --limit)", err=True)
 
 
 def plan_graph(graph_store: Any) -> tuple[Any, list[Any]]:

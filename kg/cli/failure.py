@@ -54,11 +54,19 @@ def describe(exc: BaseException) -> tuple[str, int]:
     return f"unexpected {type(exc).__name__}: {one_line(str(exc))} (please report it; KG_DEBUG=1 shows where)", 1
 
 
+def redacted(message: str) -> str:
+    """`message` with the Neo4j password of the environment, and any user:password@ of a URI, as ***: whatever
+    failed, a secret is never printed (kg.stores.base.redact, the helper the stores use too)."""
+    from kg.stores.base import StoreSettings, redact
+
+    settings = StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"), password=os.environ.get("NEO4J_PASSWORD"))
+    return redact(message, settings.secrets())
+
+
 def fail(message: str, code: int) -> None:
     from kg.i18n import _, translate
-    from kg.stores.base import environment_secrets, redact
 
-    message = redact(message, environment_secrets())  # a driver's message may quote the URI or the password
+    message = redacted(message)
     record(message)
     sys.stderr.write(f"{_('Error: ')}{translate(message)}\n")
     sys.stderr.flush()
