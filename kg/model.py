@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ProvenanceKind = Literal["seed", "curated"]
+ProvenanceKind = Literal["seed", "curated", "official"]
 
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a fact comes from: the plan's own words (`seed`) or a curator's judgement (`curated`)."""
+    """Where a fact comes from: the plan's own words (`seed`), a curator's judgement (`curated`), or a named
+    published document other than the plan (`official`: `source` names it, `quote` is its sentence)."""
 
     kind: ProvenanceKind
     quote: str | None = None  # seed: the verbatim source text
@@ -32,6 +33,10 @@ class Provenance:
     @staticmethod
     def curated(rationale: str, source: str) -> Provenance:
         return Provenance("curated", rationale=rationale, source=source)
+
+    @staticmethod
+    def official(quote: str, source: str) -> Provenance:
+        return Provenance("official", quote=quote, source=source)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
@@ -90,6 +95,37 @@ NODE_KINDS: dict[str, dict[str, PropType]] = {
     "Task": {"number": "INT64"},
     "Measure": {"number": "INT64"},
     "Department": {"department_kind": "STRING", "aliases": "STRING[]"},
+    # Progress (kg/progress): a published figure for an indicator, and the status a published rule gives it.
+    "Reading": {
+        "indicator": "STRING",  # the indicator's id
+        "period": "STRING",  # 2024, 2024-Q2, 2024-H1, 2024-06
+        "period_end": "STRING",  # the period's last month, YYYY-MM
+        "value": "DOUBLE",  # as published, in `unit`
+        "unit": "STRING",
+        "basis": "STRING",  # level | ytd | yoy_growth | avg_growth
+        "geo": "STRING",  # the plan's city, or a reference (全国, 辽宁省)
+        "status": "STRING",  # preliminary | final | revised
+        "published": "STRING",  # YYYY-MM-DD
+        "counts": "BOOL",  # the reading of its period that counts (latest final, else latest preliminary)
+        "light": "STRING",  # qualitative indicators: the light the readings file gives
+        "note": "STRING",
+    },
+    "Assessment": {
+        "scope": "STRING",  # indicator | target | plan
+        "subject": "STRING",  # the id of what is assessed
+        "as_of": "STRING",  # YYYY-MM: readings up to this month
+        "method": "STRING",  # open_sdg | pace | growth_rate | relative | qualitative | rollup | no_data
+        "light": "STRING",  # green | yellow | red | grey
+        "label": "STRING",  # the method's own label (on_track, acceleration_needed, watch, ...)
+        "label_zh": "STRING",
+        "reason": "STRING",  # one line: the numbers that decided it
+        "score": "DOUBLE",  # Open SDG series score, -5..5
+        "ratio": "DOUBLE",  # Open SDG R
+        "gap": "DOUBLE",  # percentage points behind pace or target
+        "inputs": "STRING",  # JSON: the readings and numbers used
+        "thresholds": "STRING",  # JSON: the thresholds applied, with their source
+        "computed_at": "STRING",
+    },
 }
 
 DEPARTMENT_KINDS = (
@@ -125,6 +161,8 @@ EDGE_KINDS: dict[str, tuple[list[tuple[str, str]], dict[str, PropType]]] = {
     "REVIEWS": ([("Department", "Plan")], {"cadence": "STRING", "activity": "STRING"}),
     "SCHEDULES": ([("Measure", "Plan")], {"cadence": "STRING", "activity": "STRING"}),
     "ASSIGNS_ROLE": ([("Measure", "Department")], {"role": "STRING"}),
+    "READING_OF": ([("Reading", "Indicator")], {}),
+    "ASSESSES": ([("Assessment", "Indicator"), ("Assessment", "Target"), ("Assessment", "Plan")], {}),
 }
 
 CADENCES = ("monthly", "quarterly", "half_yearly", "yearly")
@@ -141,6 +179,8 @@ KIND_LEVEL: dict[str, int] = {
     "Task": 4,
     "Indicator": 5,
     "Department": 5,
+    "Assessment": 6,
+    "Reading": 6,
 }
 
 

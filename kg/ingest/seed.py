@@ -447,6 +447,9 @@ def load_plan(seed_dir: Path | None = None, source: Path | None = None) -> PlanG
     builder.safeguards(files["safeguards"])
     if builder.problems:
         raise ValidationError(list(builder.problems))
+    from kg.progress.graph import add_progress
+
+    add_progress(builder.graph, seed_dir, shown_dir)  # readings.csv, when the seed folder has one
     return builder.graph
 
 

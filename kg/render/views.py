@@ -23,6 +23,8 @@ KIND_STYLE: dict[str, tuple[str, str, str, str, str]] = {
     "Task": ("#43a047", "dot", "o", "重点任务", "Key task"),
     "Indicator": ("#fb8c00", "triangleDown", "v", "指标", "Indicator"),
     "Department": ("#00897b", "ellipse", "p", "责任部门", "Department"),
+    "Reading": ("#78909c", "dot", ".", "读数", "Reading"),
+    "Assessment": ("#fdd835", "star", "P", "评估", "Assessment"),
 }
 # edge kind -> (colour, width, dashed, Chinese, English). Lead and supporting ownership look different.
 EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
@@ -248,7 +250,8 @@ def legend(view: View) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 # Where each kind sits in the model picture: the plan's chain runs down the middle.
 SCHEMA_POSITIONS = {"Plan": (0.0, 0.0), "Principle": (-700.0, 250.0), "OverallGoal": (0.0, 250.0),
                     "Measure": (700.0, 250.0), "Target": (-350.0, 520.0), "Area": (0.0, 760.0),
-                    "Indicator": (-700.0, 1000.0), "Task": (0.0, 1000.0), "Department": (700.0, 1000.0)}
+                    "Indicator": (-700.0, 1000.0), "Task": (0.0, 1000.0), "Department": (700.0, 1000.0),
+                    "Reading": (-1050.0, 1250.0), "Assessment": (-350.0, 1250.0)}
 
 
 def schema_view() -> View:

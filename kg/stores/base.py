@@ -86,13 +86,17 @@ def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None 
     return out
 
 
-def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None) -> dict[str, list[Any]]:
+def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None,
+               ends: tuple[str, str] | None = None) -> dict[str, list[Any]]:
     """Every column of the edges of `kind`: `from` and `to` uids (prefixed by the plan id, or its entry in
-    `prefixes`), then every property column."""
+    `prefixes`), then every property column. `ends` keeps only the edges between those two node kinds (for an
+    edge kind declared between several pairs, such as ASSESSES)."""
     out: dict[str, list[Any]] = {"from": [], "to": [], **{c: [] for c in edge_columns(kind)}}
     for g in graphs:
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
         edges = [e for e in g.edges if e.kind == kind]
+        if ends is not None:
+            edges = [e for e in edges if (g.nodes[e.source].kind, g.nodes[e.target].kind) == ends]
         out["from"] += [f"{prefix}:{e.source}" for e in edges]
         out["to"] += [f"{prefix}:{e.target}" for e in edges]
         for prop in EDGE_KINDS[kind][1]:

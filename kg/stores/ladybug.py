@@ -48,10 +48,13 @@ def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
     return pa.Table.from_pydict(data, schema=pa.schema([(c, _arrow_type(t)) for c, t in columns.items()]))
 
 
-def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str]) -> None:
-    """Bulk-load columns into a table with COPY from an Arrow table."""
+def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str],
+          ends: tuple[str, str] | None = None) -> None:
+    """Bulk-load columns into a table with COPY from an Arrow table; `ends` names the node kinds of a rel table
+    declared between several pairs."""
     if any(data.values()):
-        conn.execute(f"COPY {kind} FROM $rows", {"rows": arrow_table(data, columns)})
+        options = f" (from='{ends[0]}', to='{ends[1]}')" if ends else ""  # kinds from the model, not user input
+        conn.execute(f"COPY {kind} FROM $rows{options}", {"rows": arrow_table(data, columns)})
 
 
 def ddl() -> list[str]:
@@ -96,8 +99,13 @@ class LadybugStore:
                 conn.execute(statement)
             for kind in NODE_KINDS:
                 _copy(conn, kind, node_table(graphs, kind), node_columns(kind))
-            for kind in EDGE_KINDS:
-                _copy(conn, kind, edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
+            for kind, (pairs, _) in EDGE_KINDS.items():
+                columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
+                if len(pairs) == 1:
+                    _copy(conn, kind, edge_table(graphs, kind), columns)
+                    continue
+                for ends in pairs:
+                    _copy(conn, kind, edge_table(graphs, kind, ends=ends), columns, ends)
         except RuntimeError as e:
             conn.close()
             db.close()
