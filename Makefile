@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/kg owners 结构调整
 	$(BIN)/kg impact 15
 	$(BIN)/kg matrix --top 8
+	$(BIN)/kg progress status
 	$(BIN)/kg pack -o meeting-pack
 	@echo "Open meeting-pack/index.html in a browser (it works offline)."
 

@@ -19,8 +19,7 @@ def add_readings(graph: PlanGraph, readings: list[Reading]) -> None:
     mark_counting(readings)
     for r in readings:
         quote = r.quote or f"{r.value:g}{r.unit}" if r.value is not None else (r.quote or r.note or "")
-        source = f"{r.source} (published {r.published})" if r.published else r.source
-        prov = Provenance.official(quote, source)
+        prov = Provenance.official(quote, r.source)
         node = Node("Reading", r.id, f"{r.indicator} {r.geo} {r.period.text}", prov, props={
             "indicator": r.indicator, "period": r.period.text, "period_end": r.period.end, "value": r.value,
             "unit": r.unit, "basis": r.basis, "geo": r.geo, "status": r.status, "published": r.published or None,

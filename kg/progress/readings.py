@@ -192,6 +192,7 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
     indicators = _indicators(graph)
     out: list[Reading] = []
     finals: dict[tuple[str, str, str, str], str] = {r.key: r.where for r in existing or [] if r.status == "final"}
+    known = {tuple(r.as_row().values()) for r in existing or []}
     seqs: dict[tuple[str, str, str, str], int] = {}
     for r in existing or []:
         seqs[r.key] = max(seqs.get(r.key, 0), r.seq + 1)
@@ -264,6 +265,9 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
             continue
         reading = Reading(code, period, value, unit, basis, geo, status, source, published, get("quote"), light,
                           get("note") or None, where)
+        if tuple(reading.as_row().values()) in known:  # the very same row again (a file imported twice): kept once
+            out.append(reading)
+            continue
         if status == "final":
             if reading.key in finals:
                 problems.add(where, f"a second final reading for {code} {period.text} {basis} {geo} (the first is "

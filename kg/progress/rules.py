@@ -15,6 +15,9 @@ from kg.errors import UsageError
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.yaml"
 LIGHTS = ("green", "yellow", "red", "grey")
+# Numbers are compared with a threshold after rounding to this many decimals, so that decimal inputs lying on a
+# threshold land on it (0.5 - 0.2 is 0.30000000000000004 in binary floating point).
+PRECISION = 9
 
 # Open SDG progress statuses and the municipal labels beside them.
 LABELS_ZH = {
@@ -116,20 +119,25 @@ def open_sdg(y0: float, t0: int, yt: float, t: int, target: float, year_target: 
     required = cagr(y0, target, year_target - t0)
     if required == 0:
         return no_data("the target equals the baseline: no growth is required", "open_sdg")
-    ratio = direction * growth / abs(required)
+    ratio = round(direction * growth / abs(required), PRECISION)
     numbers.update(CAGR=round(growth, 6), CAGR_req=round(required, 6), R=round(ratio, 4))
-    if ratio >= cfg["on_track"]:
-        label = "on_track"
-    elif ratio >= cfg["acceleration_needed"]:
-        label = "acceleration_needed"
-    elif ratio >= cfg["limited_progress"]:
-        label = "limited_progress"
-    else:
-        label = "deterioration"
+    label = open_sdg_label(ratio, cfg)
     reason = (f"R = {ratio:.2f} (CAGR {growth:+.2%} a year since {t0} against {required:+.2%} needed to reach "
               f"{_n(target)} by {year_target})")
     return Verdict("open_sdg", OPEN_SDG_LIGHT[label], label, reason, score=round(series_score(ratio), 4),
                    ratio=round(ratio, 4), numbers=numbers, thresholds=thresholds)
+
+
+def open_sdg_label(ratio: float, cfg: dict[str, Any]) -> str:
+    """R >= 0.95 on_track; 0.60 <= R < 0.95 acceleration_needed; 0 <= R < 0.60 limited_progress; else
+    deterioration (thresholds from the rules file)."""
+    if ratio >= cfg["on_track"]:
+        return "on_track"
+    if ratio >= cfg["acceleration_needed"]:
+        return "acceleration_needed"
+    if ratio >= cfg["limited_progress"]:
+        return "limited_progress"
+    return "deterioration"
 
 
 # -- 序时进度 ----------------------------------------------------------------------------------------------------
@@ -140,7 +148,7 @@ def pace(ytd: float, annual_target: float, months: float, cfg: dict[str, Any], t
     preset = cfg["presets"][preset_name]
     share = ytd / annual_target
     tau = months / total_months
-    gap = (tau - share) * 100
+    gap = round((tau - share) * 100, PRECISION)
     numbers = {"ytd": ytd, "target": annual_target, "P": round(share, 4), "tau": round(tau, 4),
                "g": round(gap, 2), "months": months, "of_months": total_months}
     thresholds = {"preset": preset_name, **preset}
@@ -149,7 +157,7 @@ def pace(ytd: float, annual_target: float, months: float, cfg: dict[str, Any], t
         return Verdict("pace", "green", "achieved", f"{lead}: target reached", score=5.0, gap=round(gap, 2),
                        numbers=numbers, thresholds=thresholds)
     if "ratio_red" in preset:  # the 50%-of-pace preset
-        ratio = share / tau if tau else math.inf
+        ratio = round(share / tau, PRECISION) if tau else math.inf
         numbers["P/tau"] = round(ratio, 4)
         if ratio >= preset["ratio_yellow"]:
             light, label = "green", "on_track"
@@ -178,7 +186,7 @@ def growth_rate(achieved: float, target: float, cfg: dict[str, Any], years: int 
     """Average annual growth achieved so far (%) against a target rate (%): met green, short by <= tolerance
     yellow, else red."""
     tolerance = float(cfg["tolerance_pp"])
-    gap = target - achieved
+    gap = round(target - achieved, PRECISION)
     numbers: dict[str, Any] = {"achieved": achieved, "target": target, "gap_pp": round(gap, 2)}
     if years is not None:
         numbers["years"] = years
@@ -224,7 +232,7 @@ def relative(value: float, references: dict[str, float | None], period: str) -> 
 
 def in_step(value: float, reference: float, period: str, tolerance: float) -> Verdict:
     """与经济增长同步: at least the reference growth green, within `tolerance` points below yellow, else red."""
-    gap = reference - value
+    gap = round(reference - value, PRECISION)
     numbers = {"value": value, "reference": reference, "gap_pp": round(gap, 2), "period": period}
     reason = f"{period}: {value:g}% against economic growth {reference:g}%"
     if gap <= 0:

@@ -36,7 +36,7 @@ class IndicatorStatus:
         v = self.verdict
         return {"code": self.code, "name": self.name, "target": self.target, "period": self.period,
                 "value": _round(self.value), "unit": self.unit, "target_value": _round(self.target_value),
-                "pace": _round(self.pace), "light": v.light, "label": v.label, "label_zh": v.label_zh,
+                "pace": _round(self.pace, 2), "light": v.light, "label": v.label, "label_zh": v.label_zh,
                 "method": v.method, "reason": v.reason, "score": v.score}
 
 
@@ -74,8 +74,8 @@ class StatusReport:
                 "targets": [t.row() for t in self.targets], "plan": self.plan.row() if self.plan else None}
 
 
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
+def _round(x: float | None, digits: int = 4) -> float | None:
+    return None if x is None else round(x, digits)
 
 
 def default_as_of(readings: list[Reading]) -> str:
@@ -107,7 +107,11 @@ def assess(graph: PlanGraph, readings: list[Reading], rules: dict[str, Any], as_
             continue
         mine = sorted(by_indicator.get(ind.id, []), key=lambda r: r.period.end)
         refs = sorted(by_indicator.get(in_step_ref, []), key=lambda r: r.period.end) if in_step_ref else []
-        report.indicators.append(_assess_one(ind, target, mine, refs, cfg, start_year, as_of))
+        status = _assess_one(ind, target, mine, refs, cfg, start_year, as_of)
+        lights = cfg["score"]["lights"]  # rules that give lights, not R, score by the light
+        if status.verdict.method != "open_sdg" and status.verdict.light in lights:
+            status.verdict.score = float(lights[status.verdict.light])
+        report.indicators.append(status)
     _roll_up(graph, report, cfg, targets)
     return report
 
@@ -366,3 +370,19 @@ def annotate_from_graph(G: Any) -> Any:
         G.nodes[node]["light"] = info["light"]
         G.nodes[node]["light_reason"] = f"{info['label']}: {info['reason']}"
     return G
+
+
+def with_lights(G: Any, rows: list[dict[str, Any]], key: str = "id") -> list[dict[str, Any]]:
+    """Rows with a `light` column beside each item that has one, when the graph carries assessments."""
+    lights = lights_from_graph(G)
+    if not lights:
+        return rows
+    return [{**row, "light": lights.get(str(row.get(key)), {}).get("light", "")} for row in rows]
+
+
+def light_note(G: Any, node: str) -> str:
+    """' (light: red 滞后)' for a node that has an assessment, else ''."""
+    info = lights_from_graph(G).get(node)
+    if not info:
+        return ""
+    return f" (light: {info['light']} {R.LABELS_ZH.get(info['label'], info['label'])})"
