@@ -281,3 +281,20 @@ def test_trend_title_is_escaped(plan_graph, tmp_path: Path) -> None:  # type: ig
     write_trend(graph, "I6.1", tmp_path / "t.html")
     text = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_open_sdg_export_reads_back(built: Path, tmp_path: Path, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    result = runner.invoke(app, ["progress", "export", "--format", "open-sdg", str(tmp_path / "sdg"), "--db",
+                                 str(built)])
+    assert result.exit_code == 0, result.output
+    meta = yaml.safe_load((tmp_path / "sdg" / "meta" / "I1-1.md").read_text(encoding="utf-8").split("---")[1])
+    assert meta["reporting_status"] == "complete" and meta["indicator_name"] == "地区生产总值增速"
+    assert "reporting_status: notstarted" in (tmp_path / "sdg" / "meta" / "I3-1.md").read_text(encoding="utf-8")
+    back = read_readings(tmp_path / "sdg" / "data" / "indicator_I1-1.csv", _structure(plan_graph))
+    seeded = [n.props for n in plan_graph.of_kind("Reading") if n.props["indicator"] == "I1.1"]
+    assert sorted((r.period.text, r.geo, r.value, r.status) for r in back) == \
+        sorted((p["period"], p["geo"], p["value"], p["status"]) for p in seeded)
+    bad = runner.invoke(app, ["progress", "export", "--format", "sdmx", str(tmp_path / "x"), "--db", str(built)])
+    assert bad.exit_code == 2 and "valid: open-sdg" in bad.stderr

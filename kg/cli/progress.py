@@ -123,3 +123,26 @@ def readings_import_cmd(
     added = merge_into(target, new)
     typer.echo(f"{added} reading(s) added to {target} ({len(new) - added} already there); "
                "run `kg build` to assess them")
+
+
+@command("export", on=progress_app)
+def export_cmd(
+    folder: Annotated[Path, typer.Argument(help="The folder to write data/ and meta/ into.", file_okay=False)],
+    fmt: Annotated[str, typer.Option("--format", help="open-sdg: Open SDG's data/indicator_<id>.csv and "
+                                                      "meta/<id>.md.")] = "open-sdg",
+    store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
+) -> None:
+    """Write the readings in Open SDG's layout, with each indicator's reporting_status, for an Open SDG site.
+
+    Example: kg progress export --format open-sdg sdg-data
+    """
+    from kg.errors import UsageError
+    from kg.progress.graph import readings_from_graph
+    from kg.progress.opensdg import export_open_sdg
+
+    if fmt != "open-sdg":
+        raise UsageError(f"--format {fmt!r} is not known (valid: open-sdg)")
+    with opened(store, db, plan) as graph_store:
+        graph = graph_store.read_graph()
+    count = export_open_sdg(graph, readings_from_graph(graph), folder)
+    typer.echo(f"wrote {folder}/data and {folder}/meta: {count} indicator(s)")
