@@ -193,6 +193,9 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
     out: list[Reading] = []
     finals: dict[tuple[str, str, str, str], str] = {r.key: r.where for r in existing or [] if r.status == "final"}
     known = {tuple(r.as_row().values()) for r in existing or []}
+    resolved: dict[str, str | NotFoundError] = {}
+    periods: dict[str, Period | None] = {}
+    unit_checks: dict[tuple[str, str, str], str | None] = {}
     seqs: dict[tuple[str, str, str, str], int] = {}
     for r in existing or []:
         seqs[r.key] = max(seqs.get(r.key, 0), r.seq + 1)
@@ -201,13 +204,21 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
             return (_row.get(key) or "").strip()
 
         bad = False
-        try:
-            code = resolve(entities, get("indicator"), "Indicator")
-        except NotFoundError as e:
-            problems.add(where, f"unknown indicator: {e}")
+        name = get("indicator")
+        if name not in resolved:  # a file names few indicators many times: resolve each name once
+            try:
+                resolved[name] = resolve(entities, name, "Indicator")
+            except NotFoundError as e:
+                resolved[name] = e
+        code_or_error = resolved[name]
+        if isinstance(code_or_error, NotFoundError):
+            problems.add(where, f"unknown indicator: {code_or_error}")
             continue
+        code = code_or_error
         ind = indicators[code]
-        period = parse_period(get("period"))
+        period = periods.get(get("period"))
+        if period is None and get("period") not in periods:
+            period = periods[get("period")] = parse_period(get("period"))
         first, last = _year_range(graph, ind)
         if period is None:
             problems.add(where, f"period {get('period')!r} is not valid (valid: 2024, 2024-Q2, 2024-H1, 2024-06)")
@@ -244,7 +255,9 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
             problems.add(where, f"{code} is qualitative: give a light (green, yellow, red) and a note")
             bad = True
         unit = get("unit")
-        unit_problem = _unit_problem(unit, basis, ind)
+        if (unit, basis, code) not in unit_checks:
+            unit_checks[(unit, basis, code)] = _unit_problem(unit, basis, ind)
+        unit_problem = unit_checks[(unit, basis, code)]
         if unit_problem and not (kind == "qualitative" and not unit):
             problems.add(where, unit_problem)
             bad = True
@@ -265,7 +278,7 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
             continue
         reading = Reading(code, period, value, unit, basis, geo, status, source, published, get("quote"), light,
                           get("note") or None, where)
-        if tuple(reading.as_row().values()) in known:  # the very same row again (a file imported twice): kept once
+        if known and tuple(reading.as_row().values()) in known:  # the same row again (a file imported twice)
             out.append(reading)
             continue
         if status == "final":

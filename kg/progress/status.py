@@ -67,10 +67,11 @@ class StatusReport:
     indicators: list[IndicatorStatus] = field(default_factory=list)
     targets: list[RollUp] = field(default_factory=list)
     plan: RollUp | None = None
-    example: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of, "indicators": [i.row() for i in self.indicators],
+        return {"as_of": self.as_of,
+                "indicators": [{**i.row(), "numbers": i.verdict.numbers, "thresholds": i.verdict.thresholds}
+                               for i in self.indicators],
                 "targets": [t.row() for t in self.targets], "plan": self.plan.row() if self.plan else None}
 
 
