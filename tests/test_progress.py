@@ -298,3 +298,13 @@ def test_open_sdg_export_reads_back(built: Path, tmp_path: Path, plan_graph) -> 
         sorted((p["period"], p["geo"], p["value"], p["status"]) for p in seeded)
     bad = runner.invoke(app, ["progress", "export", "--format", "sdmx", str(tmp_path / "x"), "--db", str(built)])
     assert bad.exit_code == 2 and "valid: open-sdg" in bad.stderr
+
+
+def test_view_tooltips_carry_the_light(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    from kg.output import to_networkx
+    from kg.progress.status import annotate_from_graph
+    from kg.render.views import tooltip
+
+    G = annotate_from_graph(to_networkx(plan_graph))
+    assert "进度 (status): red — limited_progress: 4.50% a year" in tooltip(G.nodes["I6.2"])
+    assert "进度 (status)" not in tooltip(G.nodes["T15"])

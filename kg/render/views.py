@@ -220,6 +220,8 @@ def tooltip(data: dict[str, Any]) -> str:
         lines.append(f"原文 (plan text): {data.get('prov_quote', '')}")
     else:
         lines.append(f"整理 (curated): {data.get('prov_rationale', '')}")
+    if data.get("light"):  # set from the plan's assessments when it was built with readings (kg/progress)
+        lines.append(f"进度 (status): {data['light']} — {data.get('light_reason', '')}")
     return "\n".join(line for line in lines if line)
 
 
