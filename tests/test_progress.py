@@ -162,6 +162,7 @@ def test_pace_in_the_target_year_and_as_of(plan_graph, tmp_path: Path) -> None: 
     # 0.48万亿元 of 1 after 6 months: P = 0.48, tau = 0.5, g = 2 points -> green, watch
     assert (june.verdict.method, june.verdict.light, june.verdict.label) == ("pace", "green", "watch")
     assert june.verdict.gap == pytest.approx(2.0) and june.period == "2025-06"
+    assert [r.counts for r in readings] == [False, False]  # assess leaves the caller's readings unchanged
     sept = next(s for s in assess(graph, readings, load_rules()).indicators if s.code == "I3.1")
     # 0.63 after 9 months: tau = 0.75, g = 12 points -> yellow
     assert (sept.verdict.light, sept.period) == ("yellow", "2025-09") and sept.verdict.gap == pytest.approx(12.0)

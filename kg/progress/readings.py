@@ -314,19 +314,25 @@ def _unit_problem(unit: str, basis: str, indicator: Any) -> str | None:
     return None
 
 
-def mark_counting(readings: list[Reading]) -> list[Reading]:
-    """Set `counts` on the reading of each key that counts: the latest final or revised, else latest preliminary."""
+def counting(readings: list[Reading]) -> list[Reading]:
+    """The reading of each indicator, period, basis and place that counts: the latest final or revised one, else
+    the latest preliminary one (the readings themselves are not changed)."""
     best: dict[tuple[str, str, str, str], Reading] = {}
 
     def rank(r: Reading) -> tuple[int, str, int]:
         return (0 if r.status == "preliminary" else 1, r.published, r.seq)
 
     for r in readings:
-        r.counts = False
         if r.key not in best or rank(r) > rank(best[r.key]):
             best[r.key] = r
-    for r in best.values():
-        r.counts = True
+    return list(best.values())
+
+
+def mark_counting(readings: list[Reading]) -> list[Reading]:
+    """Set `counts` on each reading: True on the one of its key that counts (see `counting`)."""
+    chosen = {id(r) for r in counting(readings)}
+    for r in readings:
+        r.counts = id(r) in chosen
     return readings
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from kg.model import PlanGraph
 from kg.progress import rules as R
-from kg.progress.readings import DEFAULT_GEO, Reading, mark_counting, parse_period, parse_unit
+from kg.progress.readings import DEFAULT_GEO, Reading, counting, parse_period, parse_unit
 
 
 @dataclass
@@ -92,11 +92,9 @@ def assess(graph: PlanGraph, readings: list[Reading], rules: dict[str, Any], as_
         as_of = period.end if period else as_of
     as_of = as_of or default_as_of(readings)
     usable = [r for r in readings if r.period.end <= as_of] if as_of else []
-    mark_counting(usable)
     by_indicator: dict[str, list[Reading]] = defaultdict(list)
-    for r in usable:
-        if r.counts:
-            by_indicator[r.indicator].append(r)
+    for r in counting(usable):  # the caller's readings are left as they are
+        by_indicator[r.indicator].append(r)
     owner = {e.target: e.source for e in graph.edges if e.kind == "MEASURED_BY"}
     plan = graph.nodes.get("PLAN")
     start_year = int(plan.props.get("start_year") or 0) if plan else 0
