@@ -185,3 +185,33 @@ def test_a_bad_rules_file_is_one_clear_error(tmp_path) -> None:  # type: ignore[
     bad.write_text("- a list\n", encoding="utf-8")
     with pytest.raises(UsageError, match="mapping of sections"):
         R.load_rules(bad)
+
+
+# -- properties ------------------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2022, 2025), st.sampled_from(["", "-Q1", "-Q2", "-Q3", "-Q4", "-H1", "-H2"] +
+                                                 [f"-{m:02d}" for m in range(1, 13)]))
+def test_a_period_ends_in_its_own_year_and_reads_back(year: int, part: str) -> None:
+    from kg.progress.readings import parse_period
+
+    period = parse_period(f"{year}{part}")
+    assert period is not None and period.year == year and 1 <= period.end_month <= 12
+    assert parse_period(period.text) == period and period.end.startswith(str(year))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.01, 1e6), st.floats(0.01, 1e6), st.integers(1, 5))
+def test_open_sdg_ratio_sign_follows_the_direction_of_change(y0: float, yt: float, years: int) -> None:
+    target = y0 * 2  # more is better, growth required
+    v = R.open_sdg(y0, 2022, yt, 2022 + years, target, 2022 + years + 1, +1, SDG)
+    if yt >= target:
+        assert v.label == "achieved"
+    elif yt > y0 * 1.001:  # clearly up (a change within rounding of zero may land on R = 0)
+        assert v.ratio is not None and v.ratio > 0 and v.label != "deterioration"
+    elif yt < y0 * 0.999:  # clearly down
+        assert v.label == "deterioration" and v.light == "red"
