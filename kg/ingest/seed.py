@@ -594,6 +594,9 @@ def load_plan(seed_dir: Path | None = None, source: Path | None = None) -> PlanG
     if builder.problems:
         raise ValidationError(list(builder.problems))
     builder.graph.notes = builder.notes
+    from kg.progress.graph import add_progress
+
+    add_progress(builder.graph, seed_dir, shown_dir)  # readings.csv, when the seed folder has one
     return builder.graph
 
 
