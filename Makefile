@@ -25,6 +25,7 @@ demo: $(STAMP) $(CATALOGUE)
 	$(BIN)/kg owners 结构调整
 	$(BIN)/kg impact 15
 	$(BIN)/kg matrix --top 8
+	$(BIN)/kg progress status
 	$(BIN)/kg pack -o meeting-pack
 	rm -rf .kg/example-ledger
 	$(BIN)/kg progress ledger import --ledger .kg/example-ledger seed/examples/ledger-2025-05.csv seed/examples/ledger-2025-06.csv

@@ -109,6 +109,37 @@ NODE_KINDS: dict[str, dict[str, PropType]] = {
     },
     # A unit of a 分工 document that matches no task of the plan: kept, under the closest area.
     "WorkItem": {"number": "STRING", "deadline": "STRING", "leader": "STRING"},
+    # Progress (kg/progress): a published figure for an indicator, and the status a published rule gives it.
+    "Reading": {
+        "indicator": "STRING",  # the indicator's id
+        "period": "STRING",  # 2024, 2024-Q2, 2024-H1, 2024-06
+        "period_end": "STRING",  # the period's last month, YYYY-MM
+        "value": "DOUBLE",  # as published, in `unit`
+        "unit": "STRING",
+        "basis": "STRING",  # level | ytd | yoy_growth | avg_growth
+        "geo": "STRING",  # the plan's city, or a reference (全国, 辽宁省)
+        "status": "STRING",  # preliminary | final | revised
+        "published": "STRING",  # YYYY-MM-DD
+        "counts": "BOOL",  # the reading of its period that counts (latest final, else latest preliminary)
+        "light": "STRING",  # qualitative indicators: the light the readings file gives
+        "note": "STRING",
+    },
+    "Assessment": {
+        "scope": "STRING",  # indicator | target | plan
+        "subject": "STRING",  # the id of what is assessed
+        "as_of": "STRING",  # YYYY-MM: readings up to this month
+        "method": "STRING",  # open_sdg | pace | growth_rate | relative | qualitative | rollup | no_data
+        "light": "STRING",  # green | yellow | red | grey
+        "label": "STRING",  # the method's own label (on_track, acceleration_needed, watch, ...)
+        "label_zh": "STRING",
+        "reason": "STRING",  # one line: the numbers that decided it
+        "score": "DOUBLE",  # Open SDG series score, -5..5
+        "ratio": "DOUBLE",  # Open SDG R
+        "gap": "DOUBLE",  # percentage points behind pace or target
+        "inputs": "STRING",  # JSON: the readings and numbers used
+        "thresholds": "STRING",  # JSON: the thresholds applied, with their source
+        "computed_at": "STRING",
+    },
 }
 
 DEPARTMENT_KINDS = (
@@ -148,6 +179,8 @@ EDGE_KINDS: dict[str, tuple[list[tuple[str, str]], dict[str, PropType]]] = {
     "REVIEWS": ([("Department", "Plan")], {"cadence": "STRING", "activity": "STRING"}),
     "SCHEDULES": ([("Measure", "Plan")], {"cadence": "STRING", "activity": "STRING"}),
     "ASSIGNS_ROLE": ([("Measure", "Department")], {"role": "STRING"}),
+    "READING_OF": ([("Reading", "Indicator")], {}),
+    "ASSESSES": ([("Assessment", "Indicator"), ("Assessment", "Target"), ("Assessment", "Plan")], {}),
 }
 
 CADENCES = ("monthly", "quarterly", "half_yearly", "yearly")
@@ -165,6 +198,8 @@ KIND_LEVEL: dict[str, int] = {
     "WorkItem": 4,
     "Indicator": 5,
     "Department": 5,
+    "Assessment": 6,
+    "Reading": 6,
 }
 
 

@@ -136,7 +136,7 @@ def test_neo4j_rebuild_touches_no_other_plan_or_data(neo4j_settings, plan_graph)
         assert store.counts() == plan_graph.counts()
         assert store._read_raw("MATCH (n:ForeignData) RETURN n.name AS name", {}) == [{"name": "别人的数据"}]
         nodes = store._read_raw("MATCH (n:PlanNode) RETURN n.plan AS plan, count(*) AS n ORDER BY plan", {})
-        assert nodes == [{"plan": "pytest-other-plan", "n": 172}, {"plan": "shenyang-2023-2025", "n": 172}]
+        assert nodes == [{"plan": "pytest-other-plan", "n": 211}, {"plan": "shenyang-2023-2025", "n": 211}]
     finally:
         store.delete_plan("pytest-other-plan")
         store._write(lambda tx: tx.run("MATCH (n:ForeignData) DETACH DELETE n").consume())

@@ -36,6 +36,7 @@ class ViewName(StrEnum):
     task = "task"
     impact = "impact"
     query = "query"
+    trend = "trend"
 
 
 class Layout(StrEnum):
@@ -49,8 +50,8 @@ VIEW_KINDS = {"area": "Area", "department": "Department", "target": "Target", "t
 @command("viz", context_settings=WITH_PARAMS, epilog=PARAMS_HELP)
 def viz_cmd(
     ctx: typer.Context,
-    view: Annotated[ViewName, typer.Argument(help="overview, area, department, target, task, impact, query, or "
-                                                  "schema (the data model itself).")],
+    view: Annotated[ViewName, typer.Argument(help="overview, area, department, target, task, impact, query, "
+                                                  "trend (an indicator's readings), or schema (the data model).")],
     entity: Annotated[str | None, typer.Argument(help="The area, department, target or task to show (a code, a "
                                                       "name, or a unique part); for the query view, the query's "
                                                       "name, its parameters with -p.")] = None,
@@ -97,6 +98,18 @@ def viz_cmd(
         from kg.render.views import schema_view
 
         _draw(schema_view(), output)
+        return
+    if view is ViewName.trend:  # an indicator's readings with its target and pace lines (kg/render/trend.py)
+        from kg.render.trend import write_trend
+        from kg.resolve import entities_from_graph
+
+        if entity is None:
+            raise UsageError("the trend view needs an indicator, e.g. `kg viz trend I6.2 -o i6-2.png`")
+        with opened(store, db, plan) as graph_store:
+            graph = graph_store.read_graph()
+        indicator = named(entities_from_graph(graph), entity, "Indicator")
+        write_trend(graph, indicator, output)
+        typer.echo(f"wrote {output}: the readings of {indicator} {graph.nodes[indicator].name}")
         return
     ids = None
     title = None

@@ -518,6 +518,8 @@ class _Builder:
 
 
 OVERLAYS = ("names_en", "departments", "assignments", "dependencies", "contributions", "links", "safeguards")
+# Files a seed folder may name besides: read by the plan-run modules (kg/progress), not graph overlays of their own.
+OPTIONAL_OVERLAYS = ("milestones", "readings", "work_items")
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -561,11 +563,12 @@ def _plan_settings(seed_dir: Path, shown_dir: str) -> dict[str, Any]:
     if missing:
         raise UsageError(f"{shown}:{keys['overlays'][0].start_mark.line + 1}: overlays has no {', '.join(missing)} "
                          f"(valid: all of {', '.join(OVERLAYS)})")
-    unknown = sorted(set(files) - set(OVERLAYS))
+    unknown = sorted(set(files) - set(OVERLAYS) - set(OPTIONAL_OVERLAYS))
     if unknown:
         raise UsageError(f"{shown}:{files[unknown[0]].start_mark.line + 1}: unknown overlay {unknown[0]!r} "
-                         f"(valid: {', '.join(OVERLAYS)})")
-    settings["overlays"] = {name: text(name, files[name], "a file name relative to plan.yaml") for name in OVERLAYS}
+                         f"(valid: {', '.join(OVERLAYS + OPTIONAL_OVERLAYS)})")
+    settings["overlays"] = {name: text(name, files[name], "a file name relative to plan.yaml")
+                            for name in OVERLAYS + OPTIONAL_OVERLAYS if name in files}
     return settings
 
 
@@ -591,6 +594,9 @@ def load_plan(seed_dir: Path | None = None, source: Path | None = None) -> PlanG
     if builder.problems:
         raise ValidationError(list(builder.problems))
     builder.graph.notes = builder.notes
+    from kg.progress.graph import add_progress
+
+    add_progress(builder.graph, seed_dir, shown_dir)  # readings.csv, when the seed folder has one
     return builder.graph
 
 

@@ -24,6 +24,8 @@ KIND_STYLE: dict[str, tuple[str, str, str, str, str]] = {
     "Indicator": ("#fb8c00", "triangleDown", "v", "指标", "Indicator"),
     "Department": ("#00897b", "ellipse", "p", "责任部门", "Department"),
     "WorkItem": ("#7cb342", "dot", "o", "分工事项", "Work item"),
+    "Reading": ("#78909c", "dot", ".", "读数", "Reading"),
+    "Assessment": ("#fdd835", "star", "P", "评估", "Assessment"),
 }
 # edge kind -> (colour, width, dashed, Chinese, English). Lead and supporting ownership look different.
 EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
@@ -224,6 +226,8 @@ def tooltip(data: dict[str, Any]) -> str:
         lines.append(f"示例 (example, made-up demo data): {data.get('prov_rationale', '')}")
     else:
         lines.append(f"整理 (curated): {data.get('prov_rationale', '')}")
+    if data.get("light"):  # set from the plan's assessments when it was built with readings (kg/progress)
+        lines.append(f"进度 (status): {data['light']} — {data.get('light_reason', '')}")
     return "\n".join(line for line in lines if line)
 
 
@@ -255,7 +259,8 @@ def legend(view: View) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 SCHEMA_POSITIONS = {"Plan": (0.0, 0.0), "Principle": (-700.0, 250.0), "OverallGoal": (0.0, 250.0),
                     "Measure": (700.0, 250.0), "Target": (-350.0, 520.0), "Area": (0.0, 760.0),
                     "Indicator": (-700.0, 1000.0), "Task": (0.0, 1000.0), "Department": (700.0, 1000.0),
-                    "WorkItem": (450.0, 1350.0)}
+                    "WorkItem": (450.0, 1350.0),
+                    "Reading": (-1050.0, 1250.0), "Assessment": (-350.0, 1250.0)}
 
 
 def schema_view() -> View:
