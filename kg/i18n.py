@@ -174,7 +174,7 @@ VALUES_ZH = {
     "grey": "灰", "node": "节点", "edge": "关系", "upstream": "上游", "downstream": "下游",
 }
 VOCABULARY_COLUMNS = {"kind", "relation", "role", "direction", "gap", "detail", "element", "light", "status", "label",
-                      "method"}
+                      "reason", "method"}
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12]))?$")
 
 

@@ -21,6 +21,7 @@ from kg.cli.common import (
     group,
     named,
     opened,
+    say,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -121,7 +122,7 @@ def readings_import_cmd(
     existing = read_readings(target, graph) if target.exists() else []
     new = read_readings(file, graph, existing)
     added = merge_into(target, new)
-    typer.echo(f"{added} reading(s) added to {target} ({len(new) - added} already there); "
+    say(f"{added} reading(s) added to {target} ({len(new) - added} already there); "
                "run `kg build` to assess them")
 
 
@@ -145,4 +146,4 @@ def export_cmd(
     with opened(store, db, plan) as graph_store:
         graph = graph_store.read_graph()
     count = export_open_sdg(graph, readings_from_graph(graph), folder)
-    typer.echo(f"wrote {folder}/data and {folder}/meta: {count} indicator(s)")
+    say(f"wrote {folder}/data and {folder}/meta: {count} indicator(s)")

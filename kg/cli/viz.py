@@ -109,7 +109,7 @@ def viz_cmd(
             graph = graph_store.read_graph()
         indicator = named(entities_from_graph(graph), entity, "Indicator")
         write_trend(graph, indicator, output)
-        typer.echo(f"wrote {output}: the readings of {indicator} {graph.nodes[indicator].name}")
+        say(f"wrote {output}: the readings of {indicator} {graph.nodes[indicator].name}")
         return
     ids = None
     title = None
