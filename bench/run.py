@@ -120,17 +120,20 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
 
     from kg.stores.ladybug import BUFFER_POOL, arrow_table, ddl
 
-    tables = {kind: arrow_table(node_table(graphs, kind), node_columns(kind)) for kind in NODE_KINDS}
-    tables |= {kind: arrow_table(edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
-               for kind in EDGE_KINDS}
+    tables = [(kind, "", arrow_table(node_table(graphs, kind), node_columns(kind))) for kind in NODE_KINDS]
+    for kind, (pairs, _) in EDGE_KINDS.items():  # a rel table with several FROM/TO pairs is copied pair by pair
+        columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
+        for pair in pairs if len(pairs) > 1 else [None]:
+            option = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
+            tables.append((kind, option, arrow_table(edge_table(graphs, kind, pair=pair), columns)))
     t = time.perf_counter()
     db = ladybug.Database(str(path), buffer_pool_size=BUFFER_POOL)
     conn = ladybug.Connection(db)
     for statement in ddl():
         conn.execute(statement)
-    for kind, table in tables.items():
+    for kind, option, table in tables:
         if table.num_rows:
-            conn.execute(f"COPY {kind} FROM $rows", {"rows": table})
+            conn.execute(f"COPY {kind} FROM $rows{option}", {"rows": table})
     conn.close()
     db.close()
     return time.perf_counter() - t

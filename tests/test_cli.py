@@ -44,7 +44,7 @@ def test_validate_broken_seed_exit_2_and_no_traceback(seed_copy: Path) -> None:
 def test_parse_missing_file_is_one_line() -> None:
     result = runner.invoke(app, ["parse", "no-such-plan.txt"])
     assert result.exit_code == 2
-    assert result.stderr == "Error: no-such-plan.txt:0: no such file\n"
+    assert result.stderr == "Error: no-such-plan.txt: no such file\n"
 
 
 def test_parse_writes_json_with_offsets(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg.errors import ParseError
-from kg.ingest.parse import parse_file, parse_text
+from kg.ingest.parse import ParsedPlan, parse_file, parse_text
 from tests.conftest import SOURCE
 
 
@@ -158,13 +158,93 @@ def test_full_width_punctuation_gives_the_same_result() -> None:
     (VARIANT.replace("2.发展数字经济", "4.发展数字经济"), 20, "task number 4 out of sequence (expected 2)"),
     (VARIANT.replace("——尊重规律,发挥优势。", "这一行不知道属于哪里"), 11, "a principle starts with ——"),
     (VARIANT.replace("民生持续改善。", "民生持续改善,居民收入提高。"), 15, "a sub-target starts with a short title"),
-    (VARIANT.replace("城镇新增就业稳定在12万人以上", "城镇新增就业12项"), 15, "not a recognised indicator"),
-    (VARIANT.replace("(2024-2026年)", ""), 1, "no plan period found"),
+    (VARIANT.replace("城镇新增就业稳定在12万人以上", "城镇新增就业12"), 15, "not a recognised indicator"),
+    (VARIANT.replace("(2024-2026年)", ""), 6, "no plan period found"),
     (VARIANT.split("二、重点任务")[0], 15, "without finding any areas"),
 ])
 def test_malformed_text_gives_the_line(broken: str, line: int, message: str) -> None:
     with pytest.raises(ParseError) as err:
-        parse_text(broken, "broken.txt")
+        parse_text(broken, "broken.txt", strict=True)
     assert err.value.line == line
     assert message in str(err.value)
     assert str(err.value).startswith(f"broken.txt:{line}: ")
+
+
+def test_a_preamble_quoting_another_issuance_is_not_the_issuance() -> None:
+    text = ("临江市养老服务提升三年行动方案(2024—2026年)\n"
+            "为贯彻落实《北川省人民政府关于印发北川省养老服务体系建设规划的通知》精神，制定本方案。\n"
+            "一、总体要求\n(一)指导思想。推动养老服务高质量发展。\n")
+    plan = parse_text(text, "p.txt")
+    assert plan.title == "临江市养老服务提升三年行动方案(2024—2026年)"
+    assert "issuance" not in plan.notice and [s.line for s in plan.front_matter] == [2]
+
+
+def test_the_issuance_sentence_and_a_heading_quoting_the_plan() -> None:
+    text = ("关于印发《临江市养老服务提升三年行动方案》的通知\n"
+            "《临江市养老服务提升三年行动方案》已经市政府同意，现印发给你们，请认真贯彻落实。\n"
+            "临江市养老服务提升三年行动方案\n(2024—2026年)\n一、总体要求\n")
+    plan = parse_text(text, "p.txt")
+    assert {k: s.line for k, s in plan.notice.items()} == {"heading": 1, "issuance": 2, "title": 3}
+    assert plan.title == "临江市养老服务提升三年行动方案(2024—2026年)"
+    assert plan.notice["title"].quote == "临江市养老服务提升三年行动方案\n(2024—2026年)"
+    assert (plan.start_year, plan.end_year, plan.period_from) == (2024, 2026, "title")
+
+
+def _one_target(body: str) -> ParsedPlan:
+    return parse_text(f"某市三年行动方案(2023—2025年)\n总体目标\n到2025年。\n发展目标明确。{body}\n", "t.txt")
+
+
+# (target body, [(metric, kind, value, value_max, unit, comparator, reference, target year)])
+FORMS = [
+    ("收入2024年达到全省平均水平，2025年超过全省平均水平。",
+     [("收入", "relative", None, None, None, "reach", "全省平均水平", 2024),
+      ("收入", "relative", None, None, None, "above", "全省平均水平", 2025)]),
+    ("人均收入赶上全国平均水平。", [("人均收入", "relative", None, None, None, "reach", "全国平均水平", 2025)]),
+    ("营商环境进入全国第一方阵，创新指数位居全省前列，开放水平全国领先。",
+     [("营商环境", "qualitative", None, None, None, "rank", "全国", 2025),
+      ("创新指数", "qualitative", None, None, None, "rank", "全省", 2025),
+      ("开放水平", "qualitative", None, None, None, "lead", "全国", 2025)]),
+    ("旅游收入超五百亿元。", [("旅游收入", "level", 500.0, None, "亿元", "above", None, 2025)]),
+    ("形成千亿级汽车产业集群。", [("千亿级汽车产业集群", "level", 1.0, None, "千亿元级", "at_least", None, 2025)]),
+    ("软件收入百亿元以上。", [("软件收入", "level", 100.0, None, "亿元", "at_least", None, 2025)]),
+    ("科技型企业力争达到3000家，建设5个孵化器。",
+     [("科技型企业", "count", 3000.0, None, "家", "strive", None, 2025),
+      ("孵化器", "count", 5.0, None, "个", "reach", None, 2025)]),
+    ("地区生产总值年均增长6%左右。", [("地区生产总值", "annual_growth", 6.0, None, "%", "about", None, 2025)]),
+    ("投资年均增长6%—7%，消费增长5~6%。",
+     [("投资", "annual_growth", 6.0, 7.0, "%", "between", None, 2025),
+      ("消费", "growth", 5.0, 6.0, "%", "between", None, 2025)]),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), FORMS, ids=[b[:8] for b, _ in FORMS])
+def test_indicator_forms(body: str, expected: list[tuple[object, ...]]) -> None:
+    plan = _one_target(body)
+    got = [(i.metric, i.indicator_kind, i.value, i.value_max, i.unit, i.comparator, i.reference, i.target_year)
+           for i in plan.indicators]
+    assert got == expected
+    assert plan.unplaced == []
+
+
+def test_a_number_no_rule_reads_stays_in_the_text_and_is_listed() -> None:
+    plan = _one_target("建成15分钟生活圈，绿地率达到40%。")
+    assert [(i.metric, i.value) for i in plan.indicators] == [("绿地率", 40.0)]
+    assert plan.targets[0].text == "建成15分钟生活圈，绿地率达到40%。"
+    assert [(u.line, u.text, u.whole_line) for u in plan.unplaced] == [(4, "建成15分钟生活圈", False)]
+    with pytest.raises(ParseError, match=r"^t\.txt:4: a number in a target that is not a recognised indicator"):
+        parse_text(plan.text, "t.txt", strict=True)
+
+
+def test_per_region_targets_under_a_region_heading() -> None:
+    text = ("某省三年行动方案(2023—2025年)\n总体目标\n到2025年。\n区域目标\n"
+            "临江市。地区生产总值达到6000亿元。\n河东新区:进入全国国家级新区第一方阵。\n")
+    plan = parse_text(text, "r.txt")
+    assert [(t.name, t.region, [(i.metric, i.value, i.comparator) for i in t.indicators]) for t in plan.targets] == [
+        ("临江市", "临江市", [("地区生产总值", 6000.0, "reach")]),
+        ("河东新区", "河东新区", [("河东新区", None, "rank")])]
+
+
+def test_a_label_line_above_a_whole_title_is_not_half_of_it() -> None:
+    plan = parse_text("政策文件\n临江市养老服务提升三年行动方案(2024—2026年)\n一、总体要求\n", "p.txt")
+    assert plan.title == "临江市养老服务提升三年行动方案(2024—2026年)"
+    assert [s.quote for s in plan.front_matter] == ["政策文件"]

@@ -28,36 +28,59 @@ from kg.stores.base import DEFAULT_DB
 
 @command("parse")
 def parse_cmd(
-    source: Annotated[Path, typer.Argument(help="A plan text (UTF-8).", dir_okay=False)],
+    source: Annotated[Path, typer.Argument(help="A plan: .txt (UTF-8 or GB18030), .docx or a text-layer .pdf.",
+                                           dir_okay=False)],
     output: Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write JSON here instead of stdout (- is stdout).")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="The plan period when the text does not say it, "
+                                               "such as 2023-2025.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 2) on the first warning or unplaced line, "
+                                         "as CI wants.")] = False,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="The text file's encoding (utf-8, gb18030, "
+                                                 "gbk); recognised when not given.")] = None,
 ) -> None:
     """Parse a plan text into its parts, each with its verbatim quote and offsets.
 
+    Prints a summary (placed lines, unplaced lines, warnings), then each warning and unplaced line with its
+    line number: on stdout with -o, else on stderr beside the JSON. Exit 0 with warnings; --strict exits 2.
+
     Example: kg parse seed/source/shenyang-three-year-action-plan-2023-2025.txt -o parsed.json
     """
-    from kg.ingest.parse import parse_file
+    from kg.ingest.parse import parse_file, parse_period
     from kg.output import parsed_to_json, write_atomic
 
-    data = json.dumps(parsed_to_json(parse_file(source)), ensure_ascii=False, indent=2) + "\n"
-    if output:
+    plan = parse_file(source, strict=strict, encoding=encoding,
+                      period=parse_period(period) if period is not None else None)
+    data = json.dumps(parsed_to_json(plan), ensure_ascii=False, indent=2) + "\n"
+    how = f"{plan.encoding} text" if plan.extraction == "text" else f"text extracted from {plan.extraction}"
+    report = [f"placed {plan.lines['placed']} lines, {len(plan.unplaced)} unplaced, {len(plan.warnings)} warnings "
+              f"({how})"]
+    report += [f"warning: {plan.source}:{w.line}: {w.message}" for w in plan.warnings]
+    report += [f"unplaced: {plan.source}:{u.line}: {u.text}" for u in plan.unplaced]
+    if output and str(output) != "-":
         write_atomic(output, data)
+        typer.echo("\n".join([*report, f"wrote {output}"]))
     else:
         sys.stdout.write(data)
+        typer.echo("\n".join(report), err=True)
 
 
 @command("validate")
 def validate_cmd(seed: SeedOpt = None) -> None:
-    """Check the seed folder: every reference, quote, type, lead and cycle. Writes nothing.
+    """Check the seed folder: every reference, quote, type, lead and cycle, and the milestones. Writes nothing.
 
     Example: kg validate --seed seed/
     """
-    from kg.ingest.seed import load_plan
+    from kg.ingest.seed import DEFAULT_SEED, load_plan
+    from kg.progress.milestones import load_milestones
 
     graph = load_plan(seed)
+    milestones = load_milestones(seed or DEFAULT_SEED, graph)
     counts = graph.counts()
     typer.echo(f"ok: {sum(counts['nodes'].values())} nodes, {sum(counts['edges'].values())} edges, "
-               f"plan {graph.plan_id}")
+               f"{len(milestones)} milestones, plan {graph.plan_id}")
+    for note in graph.notes:  # e.g. a curated lead that an official 分工 superseded
+        typer.echo(f"note: {note}")
 
 
 

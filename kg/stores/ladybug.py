@@ -50,10 +50,13 @@ def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
     return pa.Table.from_pydict(data, schema=pa.schema([(c, _arrow_type(t)) for c, t in columns.items()]))
 
 
-def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str]) -> None:
-    """Bulk-load columns into a table with COPY from an Arrow table."""
+def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str],
+          pair: tuple[str, str] | None = None) -> None:
+    """Bulk-load columns into a table with COPY from an Arrow table (naming the FROM/TO pair where it has several;
+    the kinds come from the model, never from data)."""
     if any(data.values()):
-        conn.execute(f"COPY {kind} FROM $rows", {"rows": arrow_table(data, columns)})
+        options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
+        conn.execute(f"COPY {kind} FROM $rows{options}", {"rows": arrow_table(data, columns)})
 
 
 def _staged_counts(conn: Any) -> dict[str, int]:
@@ -114,14 +117,13 @@ class LadybugStore:
             except BaseException:
                 _remove_db(staging)
                 raise
-            record = integrity.measure(staging)
+            integrity.record(self.path, integrity.measure(staging))  # before the swap: see integrity.record
             _remove_side_files(self.path)  # the old database's log must not be replayed onto the new one
             os.replace(staging, self.path)
             wal = staging.with_name(staging.name + ".wal")
             if wal.exists():
                 os.replace(wal, self.path.with_name(self.path.name + ".wal"))
             _remove_side_files(staging)
-            integrity.record(self.path, record)
 
     def _stage(self, staging: Path, graphs: list[PlanGraph]) -> None:
         """Write the graphs into a new database at `staging` and check what it holds."""
@@ -137,8 +139,13 @@ class LadybugStore:
                 conn.execute(statement)
             for kind in NODE_KINDS:
                 _copy(conn, kind, node_table(graphs, kind), node_columns(kind))
-            for kind in EDGE_KINDS:
-                _copy(conn, kind, edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
+            for kind, (pairs, _) in EDGE_KINDS.items():
+                columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
+                if len(pairs) == 1:
+                    _copy(conn, kind, edge_table(graphs, kind), columns)
+                    continue
+                for pair in pairs:  # a rel table with several FROM/TO pairs is copied one pair at a time
+                    _copy(conn, kind, edge_table(graphs, kind, pair=pair), columns, pair)
             got = _staged_counts(conn)
         except RuntimeError as e:
             raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
@@ -179,13 +186,8 @@ class LadybugStore:
 
     def plans(self) -> list[str]:
         """The plans the file holds."""
-        try:
-            return [r["plan"] for r in self._execute(self._connection(), "MATCH (p:Plan) RETURN p.plan AS plan "
-                                                     "ORDER BY plan", {})]
-        except StoreError as e:
-            if "does not exist" not in str(e):
-                raise
-            raise StoreError(f"{self.path} holds no plan-kg graph (no Plan table); run `kg build`") from e
+        return [r["plan"] for r in self._execute(self._connection(), "MATCH (p:Plan) RETURN p.plan AS plan "
+                                                 "ORDER BY plan", {})]
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
              ) -> list[dict[str, Any]]:

@@ -1,0 +1,1 @@
+"""Running the plan: milestones, the departments' task ledger (台账), task lights, indicator readings and status."""
