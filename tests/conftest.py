@@ -70,3 +70,14 @@ def cli_store(store, store_settings, plan_graph):  # type: ignore[no-untyped-def
 
 
 from tests.browser import chromium, open_page  # noqa: E402, F401  (browser fixtures)
+
+
+def _plan_size() -> tuple[int, int]:
+    """The shipped plan's node and edge counts, as `kg build` reports them (readings and assessments included)."""
+    from kg.ingest.seed import load_plan
+
+    counts = load_plan(SEED).counts()
+    return sum(counts["nodes"].values()), sum(counts["edges"].values())
+
+
+PLAN_NODES, PLAN_EDGES = _plan_size()

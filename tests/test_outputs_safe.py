@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.output import excel_csv, render_rows, spreadsheet_safe, write_matrix_xlsx
-from tests.conftest import SEED, SOURCE
+from tests.conftest import PLAN_NODES, SEED, SOURCE
 
 runner = CliRunner()
 
@@ -120,7 +120,7 @@ def test_o_a_fifo_is_written_through_and_stays_a_fifo(tmp_path: Path) -> None:
     reader.join(timeout=60)
     assert result.exit_code == 0, result.output
     assert stat.S_ISFIFO(fifo.stat().st_mode)
-    assert len(json.loads(got[0])["nodes"]) == 172
+    assert len(json.loads(got[0])["nodes"]) == PLAN_NODES
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary file left beside it
 
 
@@ -148,7 +148,7 @@ def test_o_a_socket_is_refused(tmp_path: Path) -> None:
 def test_o_dash_writes_to_stdout(db: Path) -> None:
     result = runner.invoke(app, ["export", "--db", str(db), "-o", "-"])
     assert result.exit_code == 0
-    assert len(json.loads(result.stdout)["nodes"]) == 172
+    assert len(json.loads(result.stdout)["nodes"]) == PLAN_NODES
     result = runner.invoke(app, ["export", "--db", str(db), "-f", "graphml", "-o", "-"])
     assert result.exit_code == 0 and result.stdout.startswith("<?xml")
     result = runner.invoke(app, ["parse", str(SOURCE), "-o", "-"])

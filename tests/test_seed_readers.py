@@ -94,6 +94,8 @@ def test_every_overlay_cell_round_trips_file_to_store_to_export(seed_copy: Path,
     expected_rationale: dict[str, str] = {}
     expected_name_en: dict[str, str] = {}
     for path in sorted(seed_copy.glob("*.csv")):
+        if path.name in ("milestones.csv", "readings.csv"):  # read by kg/progress, not graph overlays of their own
+            continue
         (_, header), *records = _csv_rows(path)
         rows = [header]
         for line, row in records:
