@@ -184,6 +184,11 @@ class _Parser:
         if front.RE_BOILERPLATE.match(line.norm) or self.is_running_header(line):
             self.boilerplate(line)
             return
+        # A .docx table row (cells joined by tabs; `一、<tab>总体要求` is Word's numbering, not a row): no rule
+        # reads tables yet, and none is lost or appended to a task.
+        if "\t" in line.raw and _numbering(line.norm)[0] is None:
+            self.unplaced(line, "a table row (cells joined by tabs); tables are not read into plan items")
+            return
         level, _number, prefix = _numbering(line.norm)
         head, _, body, body_at = _head_body(line.norm, prefix)
         section = _section_of(head) if level != "l3" else None
