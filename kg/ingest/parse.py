@@ -261,7 +261,7 @@ class _Parser:
                 return
             self.plan.front_matter.append(self.span(pending))
             self.placed(pending)
-        if front.RE_NOTICE_HEADING.match(n) and "《" in n and len(n) < 100:
+        if (front.RE_NOTICE_HEADING.match(n) and "《" in n and len(n) < 100) or front.is_issuing_heading(n):
             notice["heading"] = self.span(line)
             self.boilerplate(line)
         elif n.endswith(":") and len(n) < 80 and "。" not in n:

@@ -43,6 +43,13 @@ def years(text: str) -> tuple[int, int] | None:
     return (int(a) if a.isdigit() else cn_year(a)), (int(b) if b.isdigit() else cn_year(b))
 
 
+def is_issuing_heading(norm: str) -> bool:
+    """关于印发…方案 as a web page or a letterhead gives it: often without 的通知 and after its 文号, so it ends
+    like a title; a sentence quoting one (为贯彻落实《…关于印发…》精神,…。) is not a heading."""
+    return (len(norm) < 150 and "。" not in norm and not norm.startswith(("为", "根据", "按照"))
+            and re.search(r"关于(?:印发|转发|下达)", norm) is not None)
+
+
 def is_period_line(norm: str) -> bool:
     return len(norm) <= 30 and RE_PERIOD_LINE.match(norm) is not None
 
