@@ -12,14 +12,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Build the Shenyang graph, print the headline answers, write the meeting pack. No network after the install.
+# Build the Shenyang graph, print the headline answers, write the meeting pack and, beside it, the bulletin from the
+# example ledger (made-up data, labelled so). No network after the install.
 demo: $(STAMP)
 	$(BIN)/kg build
 	$(BIN)/kg stats
 	$(BIN)/kg owners 结构调整
 	$(BIN)/kg impact 15
 	$(BIN)/kg matrix --top 8
+	$(BIN)/kg progress status
 	$(BIN)/kg pack -o meeting-pack
+	rm -rf .kg/example-ledger
+	$(BIN)/kg progress ledger import --ledger .kg/example-ledger seed/examples/ledger-2025-05.csv seed/examples/ledger-2025-06.csv
+	$(BIN)/kg report --ledger .kg/example-ledger --period 2025-06 --date 2025-06-28 -o example-bulletin.docx
+	$(BIN)/kg report --ledger .kg/example-ledger --period 2025-06 --date 2025-06-28 -o example-bulletin.html
+	@echo "The example bulletin (示例数据 / example data, made up): example-bulletin.docx and example-bulletin.html."
 	@echo "Open meeting-pack/index.html in a browser (it works offline)."
 
 lint: $(STAMP)
@@ -33,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .kg meeting-pack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .kg meeting-pack example-bulletin.docx example-bulletin.html .pytest_cache .mypy_cache .ruff_cache

@@ -120,17 +120,20 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
 
     from kg.stores.ladybug import BUFFER_POOL, arrow_table, ddl
 
-    tables = {kind: arrow_table(node_table(graphs, kind), node_columns(kind)) for kind in NODE_KINDS}
-    tables |= {kind: arrow_table(edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
-               for kind in EDGE_KINDS}
+    tables = [(kind, "", arrow_table(node_table(graphs, kind), node_columns(kind))) for kind in NODE_KINDS]
+    for kind, (pairs, _) in EDGE_KINDS.items():  # a rel table with several FROM/TO pairs is copied pair by pair
+        columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
+        for pair in pairs if len(pairs) > 1 else [None]:
+            option = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
+            tables.append((kind, option, arrow_table(edge_table(graphs, kind, pair=pair), columns)))
     t = time.perf_counter()
     db = ladybug.Database(str(path), buffer_pool_size=BUFFER_POOL)
     conn = ladybug.Connection(db)
     for statement in ddl():
         conn.execute(statement)
-    for kind, table in tables.items():
+    for kind, option, table in tables:
         if table.num_rows:
-            conn.execute(f"COPY {kind} FROM $rows", {"rows": table})
+            conn.execute(f"COPY {kind} FROM $rows{option}", {"rows": table})
     conn.close()
     db.close()
     return time.perf_counter() - t
@@ -262,6 +265,74 @@ def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: lis
     return out
 
 
+def structure_only(base: PlanGraph) -> PlanGraph:
+    """The plan without readings and assessments: what the scale corpus measures against."""
+    keep = {k: n for k, n in base.nodes.items() if n.kind not in ("Reading", "Assessment")}
+    return PlanGraph(base.plan_id, keep, [e for e in base.edges if e.source in keep and e.target in keep])
+
+
+def monthly_readings(base: PlanGraph) -> tuple[list[dict[str, str]], list[str]]:
+    """Synthetic readings (made-up example data, never shown as facts): 36 monthly readings, January 2023 to
+    December 2025, for every indicator, with a basis and unit its kind accepts."""
+    rows, wheres = [], []
+    for ind in base.of_kind("Indicator"):
+        kind = ind.props.get("indicator_kind")
+        for k in range(36):
+            year, month = 2023 + k // 12, k % 12 + 1
+            row = {"indicator": ind.id, "period": f"{year}-{month:02d}", "status": "final",
+                   "source": "example: bench/run.py synthetic readings", "published": f"{year}-{month:02d}-28"}
+            if kind == "qualitative":
+                row |= {"value": "", "unit": "", "basis": "level", "light": "green"}
+            elif kind in ("annual_growth", "growth", "relative", "reduction"):
+                row |= {"value": f"{4 + (k % 5) * 0.5:g}", "unit": "%", "basis": "yoy_growth"}
+            else:
+                target = float(ind.props.get("value") or 100)
+                row |= {"value": f"{target * month / 12 * 0.9:g}", "unit": str(ind.props.get("unit")),
+                        "basis": "ytd" if kind in ("level", "cumulative") else "level"}
+            rows.append(row)
+            wheres.append(f"synthetic:{len(rows) + 1}")
+    return rows, wheres
+
+
+def bench_progress(tmp: Path, base: PlanGraph, sizes: list[int]) -> dict[str, Any]:
+    """Import (validate) and assess 36 monthly readings per indicator for N plans, and build the corpus with its
+    readings and assessments, against building the same corpus without them."""
+    from kg.progress.graph import add_assessments, add_readings
+    from kg.progress.readings import validate
+    from kg.progress.rules import load_rules
+    from kg.progress.status import assess
+
+    structure = structure_only(base)
+    rows, wheres = monthly_readings(structure)
+    rules = load_rules()
+    out: dict[str, Any] = {}
+    for n in sizes:
+        plain = corpus(n, structure)
+        t = time.perf_counter()
+        with_progress = []
+        for g in plain:
+            readings = validate(rows, wheres, g)
+            report = assess(g, readings, rules)
+            full = PlanGraph(g.plan_id, dict(g.nodes), list(g.edges))
+            add_readings(full, readings)
+            add_assessments(full, report, "2026-01-01")
+            with_progress.append(full)
+        import_assess_s = time.perf_counter() - t
+        row: dict[str, Any] = {"plans": n, "readings": n * len(rows), "import_assess_s": import_assess_s}
+        for label, graphs in (("without", plain), ("with", with_progress)):
+            store: Any = open_store(StoreSettings(path=tmp / f"progress-{label}-{n}.lbug", plan="syn-0000"))
+            t = time.perf_counter()
+            store.build_all(graphs)
+            row[f"build_{label}_readings_s"] = time.perf_counter() - t
+            store.close()
+        for p in tmp.glob(f"progress-*-{n}.lbug*"):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
+        out[str(n)] = row
+        print(f"  progress N={n}: " + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                                               for k, v in row.items()), flush=True)
+    return out
+
+
 def bench_big_page(tmp: Path, base: PlanGraph) -> dict[str, Any]:
     """A 5,000-node page: how long it takes to write, and to become stable in headless Chromium."""
     import networkx as nx
@@ -308,7 +379,8 @@ def main() -> None:
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("startup", bench_startup), ("build", lambda: bench_build(tmp, neo)),
             ("queries", lambda: bench_queries(tmp, neo, graph)), ("views", lambda: bench_views(tmp, graph)),
-            ("scale", lambda: bench_scale(tmp, neo, graph, sizes)), ("big_page", lambda: bench_big_page(tmp, graph))]
+            ("scale", lambda: bench_scale(tmp, neo, graph, sizes)),
+            ("progress", lambda: bench_progress(tmp, graph, sizes)), ("big_page", lambda: bench_big_page(tmp, graph))]
         for name, step in steps:
             print(f"{name} ...", flush=True)
             results[name] = step()
@@ -367,6 +439,12 @@ def report(r: dict[str, Any]) -> str:
                      f"{g('ladybug_departments_for_target_median_ms', '.1f')} / "
                      f"{g('neo4j_departments_for_target_median_ms', '.1f')} | "
                      f"{g('ladybug_impact_median_ms', '.1f')} / {g('neo4j_impact_median_ms', '.1f')} |")
+    if "progress" in r:
+        lines += ["", "| plans | readings | import + assess s | build without readings s | build with readings s |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {p['plans']} | {p['readings']} | {p['import_assess_s']:.2f} | "
+                  f"{p['build_without_readings_s']:.2f} | {p['build_with_readings_s']:.2f} |"
+                  for p in r["progress"].values()]
     lines += ["", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {verdict} |" for name, value, verdict in targets(r)]
     big = r["big_page"]

@@ -62,3 +62,12 @@ class LockedError(KgError):
 
 class IntegrityError(KgError):
     """The store file was changed outside `kg build`; it is not read."""
+
+
+class LedgerError(UsageError):
+    """Returned ledger sheets have invalid rows; every problem is listed as file:sheet:row: message."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        head = f"{len(problems)} problem(s) in the returned ledger, nothing imported"
+        super().__init__(head + ":\n" + "\n".join(problems))

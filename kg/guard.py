@@ -215,6 +215,8 @@ def check_read_only(cypher: str) -> list[Token]:
         if semicolons[0] != len(tokens) - 1:
             raise refuse("a second statement after ';'", tokens[semicolons[0]].start)
         tokens = tokens[:-1]
+    if not tokens:  # `;` alone
+        raise refuse("the query is empty", 0)
     first = tokens[0]
     if first.kind != "word" or _upper(first.text) not in _STARTS:
         raise refuse(f"a query starts with a reading clause, not {first.text!r}", first.start)

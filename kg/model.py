@@ -11,19 +11,24 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ProvenanceKind = Literal["seed", "curated"]
+ProvenanceKind = Literal["seed", "official", "curated", "example"]
+PROVENANCE_KINDS: tuple[ProvenanceKind, ...] = ("seed", "official", "curated", "example")
 
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a fact comes from: the plan's own words (`seed`) or a curator's judgement (`curated`)."""
+    """Where a fact comes from: the plan's own words (`seed`), a named official document other than the plan
+    (`official`: its title, date and verbatim quote), a curator's judgement (`curated`), or made-up demo data
+    (`example`, labelled as such wherever it is shown)."""
 
     kind: ProvenanceKind
-    quote: str | None = None  # seed: the verbatim source text
+    quote: str | None = None  # seed, official: the verbatim source text
     start: int | None = None  # seed: character offsets of `quote` in the source, end exclusive
     end: int | None = None
     rationale: str | None = None  # curated: one line on why
     source: str | None = None  # the file the fact was read from, with a line for overlays
+    document: str | None = None  # official: the document's title (《...》 or its 文号)
+    date: str | None = None  # official: the document's date as written (2023年3月1日)
 
     @staticmethod
     def seed(quote: str, start: int, source: str) -> Provenance:
@@ -33,9 +38,13 @@ class Provenance:
     def curated(rationale: str, source: str) -> Provenance:
         return Provenance("curated", rationale=rationale, source=source)
 
+    @staticmethod
+    def official(quote: str, document: str, date: str | None, source: str) -> Provenance:
+        return Provenance("official", quote=quote, document=document, date=date, source=source)
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
-        for key in ("quote", "start", "end", "rationale", "source"):
+        for key in ("quote", "start", "end", "rationale", "source", "document", "date"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -66,6 +75,8 @@ PROVENANCE_PROPS: dict[str, PropType] = {
     "quote_end": "INT64",
     "rationale": "STRING",
     "source": "STRING",
+    "document": "STRING",
+    "document_date": "STRING",  # `date` is a type name in Cypher dialects
 }
 
 NODE_KINDS: dict[str, dict[str, PropType]] = {
@@ -89,7 +100,46 @@ NODE_KINDS: dict[str, dict[str, PropType]] = {
     "Area": {"number": "INT64", "focus": "STRING", "plus_one": "BOOL", "description": "STRING"},
     "Task": {"number": "INT64"},
     "Measure": {"number": "INT64"},
-    "Department": {"department_kind": "STRING", "aliases": "STRING[]"},
+    "Department": {
+        "department_kind": "STRING",
+        "aliases": "STRING[]",
+        "jurisdiction": "STRING",  # the place whose body it is: 沈阳市, 铁西区, 辽宁省
+        "level": "STRING",  # 省 | 市 | 区县
+        "former_names": "STRING[]",  # 'old name@year of the change'
+    },
+    # A unit of a 分工 document that matches no task of the plan: kept, under the closest area.
+    "WorkItem": {"number": "STRING", "deadline": "STRING", "leader": "STRING"},
+    # Progress (kg/progress): a published figure for an indicator, and the status a published rule gives it.
+    "Reading": {
+        "indicator": "STRING",  # the indicator's id
+        "period": "STRING",  # 2024, 2024-Q2, 2024-H1, 2024-06
+        "period_end": "STRING",  # the period's last month, YYYY-MM
+        "value": "DOUBLE",  # as published, in `unit`
+        "unit": "STRING",
+        "basis": "STRING",  # level | ytd | yoy_growth | avg_growth
+        "geo": "STRING",  # the plan's city, or a reference (全国, 辽宁省)
+        "status": "STRING",  # preliminary | final | revised
+        "published": "STRING",  # YYYY-MM-DD
+        "counts": "BOOL",  # the reading of its period that counts (latest final, else latest preliminary)
+        "light": "STRING",  # qualitative indicators: the light the readings file gives
+        "note": "STRING",
+    },
+    "Assessment": {
+        "scope": "STRING",  # indicator | target | plan
+        "subject": "STRING",  # the id of what is assessed
+        "as_of": "STRING",  # YYYY-MM: readings up to this month
+        "method": "STRING",  # open_sdg | pace | growth_rate | relative | qualitative | rollup | no_data
+        "light": "STRING",  # green | yellow | red | grey
+        "label": "STRING",  # the method's own label (on_track, acceleration_needed, watch, ...)
+        "label_zh": "STRING",
+        "reason": "STRING",  # one line: the numbers that decided it
+        "score": "DOUBLE",  # Open SDG series score, -5..5
+        "ratio": "DOUBLE",  # Open SDG R
+        "gap": "DOUBLE",  # percentage points behind pace or target
+        "inputs": "STRING",  # JSON: the readings and numbers used
+        "thresholds": "STRING",  # JSON: the thresholds applied, with their source
+        "computed_at": "STRING",
+    },
 }
 
 DEPARTMENT_KINDS = (
@@ -102,7 +152,9 @@ DEPARTMENT_KINDS = (
     "body",
     "supervision",
     "judicial_organ",
+    "collective",  # 各区、县(市)政府, 市直有关部门: one node standing for several bodies
 )
+LEVELS = ("省", "市", "区县")
 
 EDGE_KINDS: dict[str, tuple[list[tuple[str, str]], dict[str, PropType]]] = {
     # kind: ([(from kind, to kind), ...], properties)
@@ -115,8 +167,10 @@ EDGE_KINDS: dict[str, tuple[list[tuple[str, str]], dict[str, PropType]]] = {
     "MEASURED_BY": ([("Target", "Indicator")], {}),
     "ADVANCES": ([("Area", "Target")], {}),
     "HAS_TASK": ([("Area", "Task")], {}),
-    "LEADS": ([("Department", "Task")], {}),
-    "SUPPORTS": ([("Department", "Task")], {}),
+    "LEADS": ([("Department", "Task"), ("Department", "WorkItem")], {"deadline": "STRING", "leader": "STRING"}),
+    "SUPPORTS": ([("Department", "Task"), ("Department", "WorkItem")], {"deadline": "STRING", "leader": "STRING"}),
+    "HAS_WORK_ITEM": ([("Area", "WorkItem")], {}),
+    "INCLUDES": ([("Department", "Department")], {}),  # a collective -> the bodies it stands for
     "DEPENDS_ON": ([("Task", "Task")], {"dependency_kind": "STRING", "reason": "STRING"}),
     "CONTRIBUTES_TO": ([("Task", "Indicator")], {}),
     # Safeguard-section facts: who is set up, where its office sits, who reviews how often, who plays what role.
@@ -125,6 +179,8 @@ EDGE_KINDS: dict[str, tuple[list[tuple[str, str]], dict[str, PropType]]] = {
     "REVIEWS": ([("Department", "Plan")], {"cadence": "STRING", "activity": "STRING"}),
     "SCHEDULES": ([("Measure", "Plan")], {"cadence": "STRING", "activity": "STRING"}),
     "ASSIGNS_ROLE": ([("Measure", "Department")], {"role": "STRING"}),
+    "READING_OF": ([("Reading", "Indicator")], {}),
+    "ASSESSES": ([("Assessment", "Indicator"), ("Assessment", "Target"), ("Assessment", "Plan")], {}),
 }
 
 CADENCES = ("monthly", "quarterly", "half_yearly", "yearly")
@@ -139,8 +195,11 @@ KIND_LEVEL: dict[str, int] = {
     "Target": 2,
     "Area": 3,
     "Task": 4,
+    "WorkItem": 4,
     "Indicator": 5,
     "Department": 5,
+    "Assessment": 6,
+    "Reading": 6,
 }
 
 
@@ -190,6 +249,7 @@ class PlanGraph:
     plan_id: str
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what loading it found worth saying: superseded rows, ...
 
     def add(self, node: Node) -> Node:
         self.nodes[node.id] = node

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Assessments record the day they were computed; a fixed day makes two builds in one test run identical.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"

@@ -33,3 +33,17 @@ def test_raw_copy_loads_the_same_graph_as_build_all(tmp_path: Path, plan_graph) 
         store = open_store(StoreSettings(path=tmp_path / path, plan="syn-0001"))
         assert store.counts() == plans[1].counts()
         store.close()
+
+
+def test_synthetic_monthly_readings_validate_and_assess(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    from bench.run import monthly_readings, structure_only
+    from kg.progress.readings import validate
+    from kg.progress.rules import load_rules
+    from kg.progress.status import assess
+
+    structure = structure_only(plan_graph)
+    rows, wheres = monthly_readings(structure)
+    readings = validate(rows, wheres, structure)
+    assert len(readings) == 36 * len(structure.of_kind("Indicator"))
+    report = assess(structure, readings, load_rules())
+    assert report.as_of == "2025-12" and {s.light for s in report.indicators} <= {"green", "yellow", "red", "grey"}

@@ -27,7 +27,7 @@ def test_every_command_has_help_with_an_example() -> None:
 def test_validate_clean_seed() -> None:
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0
-    assert "ok: 172 nodes" in result.output
+    assert "ok: 211 nodes" in result.output
 
 
 def test_validate_broken_seed_exit_2_and_no_traceback(seed_copy: Path) -> None:
@@ -67,7 +67,7 @@ def _stats(args: list[str], env: dict[str, str] | None = None) -> dict[tuple[str
 def test_build_then_stats_on_ladybug(tmp_path: Path, plan_graph) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "plan.lbug"
     result = runner.invoke(app, ["build", "--db", str(db)])
-    assert result.exit_code == 0 and f"in {db}: 172 nodes" in result.stdout
+    assert result.exit_code == 0 and f"in {db}: 211 nodes" in result.stdout
     counts = plan_graph.counts()
     expected = {("node", k): v for k, v in counts["nodes"].items()}
     expected |= {("edge", k): v for k, v in counts["edges"].items()}
@@ -108,18 +108,18 @@ def test_export_formats(tmp_path: Path, fmt: str) -> None:
     assert result.exit_code == 0, result.output
     if fmt == "json":
         data = json.loads(out.read_text(encoding="utf-8"))
-        assert len(data["nodes"]) == 172
+        assert len(data["nodes"]) == 211
         t15 = next(n for n in data["nodes"] if n["id"] == "T15")
         assert (t15["kind"], t15["name"], t15["provenance"]["kind"]) == ("Task", "加快发展数字经济", "seed")
         assert {"source", "target", "kind", "provenance"} <= set(data["edges"][0])
     elif fmt == "csv":
         nodes = (out / "nodes.csv").read_text(encoding="utf-8-sig")
-        assert "加快发展数字经济" in nodes and nodes.count("\n") == 173
+        assert "加快发展数字经济" in nodes and nodes.count("\n") == 212
     else:
         import networkx as nx
 
         g = nx.read_graphml(out) if fmt == "graphml" else nx.read_gexf(out)
-        assert g.number_of_nodes() == 172 and g.nodes["T15"]["name"] == "加快发展数字经济"
+        assert g.number_of_nodes() == 211 and g.nodes["T15"]["name"] == "加快发展数字经济"
 
 
 def test_export_from_the_store_equals_export_from_seed(cli_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

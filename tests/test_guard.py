@@ -63,6 +63,7 @@ def test_every_named_query_passes_the_guard() -> None:
     ("RETURN 'never closed", "a string that is not closed"),
     ("RETURN `never closed", "not closed"),
     ("", "empty"),
+    (" ; // only a semicolon", "empty"),  # found by hypothesis: was an IndexError
 ])
 def test_the_guard_refuses_and_names_what(cypher: str, named: str) -> None:
     message = refused(cypher)

@@ -33,6 +33,9 @@ ARGS: dict[str, dict[str, str]] = {
     "tasks_without_lead": {},
     "indicators_without_task": {},
     "targets_without_indicator": {},
+    "indicator_status": {},
+    "red_indicators_by_department": {"department": "D-commerce"},
+    "indicator_history": {"indicator": "I1.1"},
 }
 # Lists whose order the query defines (paths); every other list comes from collect() and is compared as a set.
 ORDERED = {"ids", "names", "relations"}

@@ -122,7 +122,7 @@ def test_make_demo_on_a_clean_clone(tmp_path: Path) -> None:
     done = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
-    assert "built shenyang-2023-2025 in .kg/plan.lbug: 172 nodes, 416 edges" in out
+    assert "built shenyang-2023-2025 in .kg/plan.lbug: 211 nodes, 455 edges" in out
     assert "Who answers for G3 结构调整迈出新步伐" in out and "市工业和信息化局" in out
     assert "If T15 加快发展数字经济 slips" in out and "the 8 busiest departments" in out
     assert out.rstrip().endswith("Open meeting-pack/index.html in a browser (it works offline).")

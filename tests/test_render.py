@@ -200,8 +200,8 @@ def test_a_failed_pack_leaves_the_previous_one(G, tmp_path: Path, monkeypatch: p
     with pytest.raises(OSError, match="disk full"):
         write_pack(G, out)
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous pack"
-    # no half-written folder left beside it; the lock file stays by design (kg/lock.py: removing it would race)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".pack.writer.lock", "pack"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".pack.writer.lock", "pack"]  # no half-written folder (the
+    # lock file stays: removing it would race with the next writer)
 
 
 def test_pack_links_overview_areas_and_lead_departments(G, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -36,9 +36,11 @@ def test_provenance_is_complete_and_seed_quotes_are_verbatim(plan_graph) -> None
     items = [*plan_graph.nodes.values(), *plan_graph.edges]
     for item in items:
         prov = item.provenance
-        assert prov.kind in ("seed", "curated")
+        assert prov.kind in ("seed", "curated", "official")
         if prov.kind == "curated":
             assert prov.rationale and prov.source and ":" in prov.source
+        if prov.kind == "official":  # a reading: the publication it was read from, and its sentence
+            assert prov.quote and prov.source and "http" in prov.source
     quotes = list(iter_quotes(plan_graph))
     assert len(quotes) > 250
     for prov in quotes:

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kg.errors import UsageError, ValidationError
 from kg.ingest.seed import load_plan
@@ -85,10 +87,9 @@ def test_line_breaks_u2028_and_nel_inside_quoted_cells_are_kept_and_later_lines_
                for e in graph.edges)
 
 
-def test_every_overlay_cell_round_trips_file_to_store_to_export(seed_copy: Path, tmp_path: Path) -> None:
+def test_every_overlay_cell_round_trips_file_to_store_to_export(seed_copy: Path, store) -> None:  # type: ignore[no-untyped-def]
     """Each free-text cell of every overlay gets U+2028 and NEL in its middle; each one comes back out of a built
-    Ladybug store's export exactly as written, found by its row's provenance source (file:line)."""
-    from kg.stores.base import StoreSettings, open_store
+    store's export (Ladybug, and a real Neo4j) exactly as written, found by its row's provenance (file:line)."""
 
     expected_rationale: dict[str, str] = {}
     expected_name_en: dict[str, str] = {}
@@ -108,12 +109,8 @@ def test_every_overlay_cell_round_trips_file_to_store_to_export(seed_copy: Path,
             rows.append([cells[c] for c in header])
         _write_rows(path, rows)
     graph = load_plan(seed_copy)
-    store = open_store(StoreSettings(kind="ladybug", path=tmp_path / "rt.lbug"))
-    try:
-        store.build(graph)
-        exported = json.loads(json.dumps(store.read_graph().to_json(), ensure_ascii=False))
-    finally:
-        store.close()
+    store.build(graph)
+    exported = json.loads(json.dumps(store.read_graph().to_json(), ensure_ascii=False))
     items = exported["nodes"] + exported["edges"]
     got_rationale = {i["provenance"]["source"]: i["provenance"]["rationale"] for i in items
                      if i["provenance"]["kind"] == "curated"}
@@ -164,3 +161,20 @@ def test_wrong_types_in_plan_yaml_name_the_line(seed_copy: Path, old: str, new: 
         load_plan(seed_copy)
     assert str(err.value).startswith(f"{seed_copy}/{message}"), str(err.value)
     assert not isinstance(err.value, ValidationError)
+
+
+CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=CELL.filter(lambda s: s.strip() == s and s.strip()))
+def test_any_rationale_text_reads_back_unchanged(seed_copy: Path, text: str) -> None:
+    """Whatever text a rationale cell holds (commas, quotes, CR, LF, U+2028, NEL, any script) is read exactly."""
+    path = seed_copy / "dependencies.csv"
+    rows = [row for _, row in _csv_rows(path)]
+    rows[1][3] = text
+    _write_rows(path, rows)
+    graph = load_plan(seed_copy)
+    [dep] = [e for e in graph.edges if e.kind == "DEPENDS_ON" and e.provenance.source == "dependencies.csv:2"]
+    assert dep.provenance.rationale == text and dep.props["reason"] == text

@@ -150,6 +150,21 @@ def test_kill_9_during_pack_leaves_staging_that_the_next_pack_removes(built: Pat
     assert (out / "index.html").exists()
 
 
+def test_a_build_killed_between_its_record_and_its_swap_leaves_a_store_that_opens(built: Path, tmp_path: Path) -> None:
+    from kg.stores import integrity
+
+    db = _copy(built, tmp_path)
+    staged = tmp_path / "plan.lbug.new-1"
+    staged.write_bytes(db.read_bytes() + b"\0" * 4096)  # stands for the next build's file
+    integrity.record(db, integrity.measure(staged))  # the record is written, the rename has not happened
+    integrity.check(db)  # the old file is still accepted as the previous one
+    os.replace(staged, db)
+    integrity.check(db)  # and so is the new one once it is in place
+    db.write_bytes(db.read_bytes()[:-1])
+    with pytest.raises(Exception, match="changed outside kg build"):
+        integrity.check(db)
+
+
 def test_build_into_a_symlink_writes_its_target_and_keeps_the_link(tmp_path: Path) -> None:
     """os.replace onto the --db path replaced a link by the new database and left its target stale."""
     real = tmp_path / "stores" / "plan.lbug"

@@ -10,7 +10,7 @@ import importlib
 from kg.cli.common import app
 
 # Each module registers its commands on `app` when imported; this order is the order of `kg --help`.
-GROUPS = ("plan", "query", "analyse", "viz", "progress")
+GROUPS = ("plan", "query", "analyse", "viz", "assign", "progress", "ledger", "report")
 for _group in GROUPS:
     importlib.import_module(f"kg.cli.{_group}")
 

@@ -51,10 +51,11 @@ def impact_cmd(task: TaskArg, store: StoreOpt = StoreKind.ladybug, db: DbOpt = D
     Example: kg impact 数字经济
     """
     from kg.analysis import impact
+    from kg.progress.status import with_lights
 
     G, entities = read_plan_graph(store, db, plan)
     task_id = named(entities, task, "Task")
-    emit(impact(G, task_id), fmt, f"If {task_id} {G.nodes[task_id]['name']} slips")
+    emit(with_lights(G, impact(G, task_id)), fmt, f"If {task_id} {G.nodes[task_id]['name']} slips")
 
 
 @command("critical")
@@ -105,10 +106,12 @@ def owners_cmd(
     Example: kg owners 结构调整
     """
     from kg.analysis import owners
+    from kg.progress.status import light_note
 
     G, entities = read_plan_graph(store, db, plan)
     entity_id = named(entities, entity, "Target", "Indicator", "Area", "Task")
-    emit(owners(G, entity_id), fmt, f"Who answers for {entity_id} {G.nodes[entity_id]['name']}")
+    emit(owners(G, entity_id), fmt, f"Who answers for {entity_id} {G.nodes[entity_id]['name']}"
+         + light_note(G, entity_id))
 
 
 class MatrixOf(StrEnum):

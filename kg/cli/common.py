@@ -143,16 +143,19 @@ def emit_limited(rows: list[dict[str, Any]], limit: int, fmt: Format, title: str
     """`emit` the first `limit` rows of rows read with max_rows=limit + 1; when there were more, say so on stderr."""
     emit(rows[:limit], fmt, title)
     if len(rows) > limit:
+        sys.stdout.flush()  # the note comes after the rows on a terminal too
         typer.echo(f"{limit} rows shown of more (use --limit)", err=True)
 
 
 def plan_graph(graph_store: Any) -> tuple[Any, list[Any]]:
     """The whole plan read back from an open store as a networkx graph, and its entities for name resolution."""
     from kg.output import to_networkx
+    from kg.progress.status import annotate_from_graph
     from kg.resolve import entities_from_graph
 
     graph = graph_store.read_graph()
-    return to_networkx(graph), entities_from_graph(graph)
+    # indicators and targets carry `light` and `light_reason` when the plan was built with readings (for the views)
+    return annotate_from_graph(to_networkx(graph)), entities_from_graph(graph)
 
 
 def read_plan_graph(store: StoreKind, db: Path, plan: str | None) -> tuple[Any, list[Any]]:

@@ -54,11 +54,17 @@ def describe(exc: BaseException) -> tuple[str, int]:
     return f"unexpected {type(exc).__name__}: {one_line(str(exc))} (please report it; KG_DEBUG=1 shows where)", 1
 
 
-def fail(message: str, code: int) -> None:
-    from kg.stores.base import environment_secrets, redact
+def redacted(message: str) -> str:
+    """`message` with the Neo4j password of the environment, and any user:password@ of a URI, as ***: whatever
+    failed, a secret is never printed (kg.stores.base.redact, the helper the stores use too)."""
+    from kg.stores.base import StoreSettings, redact
 
-    message = redact(message, environment_secrets())  # a driver's message may quote the URI or the password
-    sys.stderr.write(f"Error: {message}\n")
+    settings = StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"), password=os.environ.get("NEO4J_PASSWORD"))
+    return redact(message, settings.secrets())
+
+
+def fail(message: str, code: int) -> None:
+    sys.stderr.write(f"Error: {redacted(message)}\n")
     sys.stderr.flush()
     sys.exit(code)
 

@@ -67,16 +67,20 @@ def parse_cmd(
 
 @command("validate")
 def validate_cmd(seed: SeedOpt = None) -> None:
-    """Check the seed folder: every reference, quote, type, lead and cycle. Writes nothing.
+    """Check the seed folder: every reference, quote, type, lead and cycle, and the milestones. Writes nothing.
 
     Example: kg validate --seed seed/
     """
-    from kg.ingest.seed import load_plan
+    from kg.ingest.seed import DEFAULT_SEED, load_plan
+    from kg.progress.milestones import load_milestones
 
     graph = load_plan(seed)
+    milestones = load_milestones(seed or DEFAULT_SEED, graph)
     counts = graph.counts()
     typer.echo(f"ok: {sum(counts['nodes'].values())} nodes, {sum(counts['edges'].values())} edges, "
-               f"plan {graph.plan_id}")
+               f"{len(milestones)} milestones, plan {graph.plan_id}")
+    for note in graph.notes:  # e.g. a curated lead that an official 分工 superseded
+        typer.echo(f"note: {note}")
 
 
 

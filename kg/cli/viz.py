@@ -13,6 +13,7 @@ from kg.cli.common import (
     WITH_PARAMS,
     DbOpt,
     PlanOpt,
+    SeedOpt,
     StoreKind,
     StoreOpt,
     WaitOpt,
@@ -21,7 +22,6 @@ from kg.cli.common import (
     opened,
     params_from,
     plan_graph,
-    read_plan_graph,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -35,6 +35,7 @@ class ViewName(StrEnum):
     task = "task"
     impact = "impact"
     query = "query"
+    trend = "trend"
 
 
 class Layout(StrEnum):
@@ -48,8 +49,8 @@ VIEW_KINDS = {"area": "Area", "department": "Department", "target": "Target", "t
 @command("viz", context_settings=WITH_PARAMS, epilog=PARAMS_HELP)
 def viz_cmd(
     ctx: typer.Context,
-    view: Annotated[ViewName, typer.Argument(help="overview, area, department, target, task, impact, query, or "
-                                                  "schema (the data model itself).")],
+    view: Annotated[ViewName, typer.Argument(help="overview, area, department, target, task, impact, query, "
+                                                  "trend (an indicator's readings), or schema (the data model).")],
     entity: Annotated[str | None, typer.Argument(help="The area, department, target or task to show (a code, a "
                                                       "name, or a unique part); for the query view, the query's "
                                                       "name, its parameters with -p.")] = None,
@@ -97,6 +98,18 @@ def viz_cmd(
 
         _draw(schema_view(), output)
         return
+    if view is ViewName.trend:  # an indicator's readings with its target and pace lines (kg/render/trend.py)
+        from kg.render.trend import write_trend
+        from kg.resolve import entities_from_graph
+
+        if entity is None:
+            raise UsageError("the trend view needs an indicator, e.g. `kg viz trend I6.2 -o i6-2.png`")
+        with opened(store, db, plan) as graph_store:
+            graph = graph_store.read_graph()
+        indicator = named(entities_from_graph(graph), entity, "Indicator")
+        write_trend(graph, indicator, output)
+        typer.echo(f"wrote {output}: the readings of {indicator} {graph.nodes[indicator].name}")
+        return
     ids = None
     title = None
     with opened(store, db, plan) as graph_store:  # one session for the graph and the query
@@ -126,17 +139,38 @@ def _draw(drawn: Any, output: Path) -> None:
 def pack_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", file_okay=False, help="The folder to write.")]
     = Path("meeting-pack"),
+    period: Annotated[str | None, typer.Option("--period", help="Also the bulletin (调度通报, .html and .docx) and a "
+                                               "status overview for this month, YYYY-MM, from the kept ledger.")]
+    = None,
+    ledger: Annotated[Path, typer.Option("--ledger", envvar="KG_LEDGER", file_okay=False,
+                                         help="Where imported ledger rows are kept.")] = Path(".kg/ledger"),
+    seed: SeedOpt = None,
     store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, wait: WaitOpt = False,
 ) -> None:
     """The meeting pack: index.html linking an HTML page and a PNG for the overview, each area and each lead
-    department.
+    department; with --period, also the bulletin and a status overview.
 
-    Example: kg pack -o meeting-pack
+    Example: kg pack -o meeting-pack --period 2025-06
     """
+    from kg.output import to_networkx
     from kg.render.pack import write_pack
 
-    G, _ = read_plan_graph(store, db, plan)
-    entries = write_pack(G, output, wait)
-    typer.echo(f"wrote {len(entries)} views; open {output / 'index.html'}")
+    with opened(store, db, plan) as graph_store:
+        graph = graph_store.read_graph()
+    extras: list[tuple[str, str, str | bytes]] = []
+    if period is not None:
+        from kg.cli.report import bulletin_for
+        from kg.report.model import EXAMPLE_MARK, status_overview
+        from kg.report.write_docx import write_docx
+        from kg.report.write_html import write_html as bulletin_html
+
+        bulletin = bulletin_for(graph, period, ledger, seed)
+        mark = f" ({EXAMPLE_MARK})" if bulletin.example else ""
+        extras = [(f"状态总览 Status overview {period}{mark}", "status.html", bulletin_html(status_overview(bulletin))),
+                  (f"调度通报 Bulletin {period}{mark}", "bulletin.html", bulletin_html(bulletin)),
+                  (f"调度通报 Bulletin {period}{mark}, Word", "bulletin.docx", write_docx(bulletin))]
+    entries = write_pack(to_networkx(graph), output, extras, wait=wait)
+    more = f" and {', '.join(name for _, name, _ in extras)}" if extras else ""
+    typer.echo(f"wrote {len(entries)} views{more}; open {output / 'index.html'}")
 
 

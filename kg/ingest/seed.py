@@ -117,6 +117,7 @@ class _Builder:
         self.graph = PlanGraph(plan_id)
         self.problems = _Problems()
         self.dept_names: dict[str, str] = {}  # name or alias -> department id
+        self.notes: list[str] = []  # not problems: what a reader should know (a curated row superseded, ...)
 
     def shown(self, name: str) -> str:
         return f"{self.shown_dir}/{name}"
@@ -148,7 +149,16 @@ class _Builder:
             return Provenance("seed", quote=quote, start=self.plan.text.index(quote),
                               end=self.plan.text.index(quote) + len(quote), source=self.plan.source,
                               rationale=row.get("rationale") or None)
-        self.problems.add(row.at(), f"provenance {kind!r} is not valid (valid: seed, curated)")
+        if kind == "official":
+            quote, document = row.get("quote"), row.get("document")
+            if not quote or not document:
+                self.problems.add(row.at(), "an official row needs the verbatim quote and the document's title "
+                                  "(columns quote, document; date if the document gives one)")
+                return None
+            origin = row.get("source_file")
+            return Provenance.official(quote, document, row.get("date") or None,
+                                       f"{file_name}:{row.line}" + (f" from {origin}" if origin else ""))
+        self.problems.add(row.at(), f"provenance {kind!r} is not valid (valid: seed, official, curated)")
         return None
 
     # -- the parsed text --------------------------------------------------------------------------------
@@ -219,8 +229,12 @@ class _Builder:
         if unknown:
             self.problems.add(self.shown(file_name), f"names for ids the plan does not have: {', '.join(unknown)}")
 
-    def departments(self, file_name: str) -> None:
+    def departments(self, file_name: str, jurisdiction: str) -> None:
+        from kg.ingest.registry import parse_former
+        from kg.model import LEVELS
+
         cols = ("id", "name", "name_en", "kind", "aliases", "provenance", "quote", "rationale")
+        members: list[tuple[_Row, str, list[str]]] = []
         for row in _read_csv(self.dir / file_name, self.shown(file_name), cols, self.problems,
                              "valid: one row per department the assignments name"):
             did, name = row.get("id"), row.get("name")
@@ -240,60 +254,139 @@ class _Builder:
                 if label in self.dept_names and self.dept_names[label] != did:
                     self.problems.add(row.at(), f"name or alias {label!r} is already used by {self.dept_names[label]}")
                 self.dept_names[label] = did
+            level = row.get("level") or "市"
+            if level not in LEVELS:
+                self.problems.add(row.at(), f"level {level!r} is not valid (valid: {', '.join(LEVELS)})")
+            try:
+                former = [f"{old}@{year}" for old, year in parse_former(row.get("former_names"), row.at())]
+            except ValidationError as e:
+                self.problems.extend(e.problems)
+                former = []
+            for old in former:  # a former name is a name people still write
+                label = old.rsplit("@", 1)[0]
+                if label in self.dept_names and self.dept_names[label] != did:
+                    self.problems.add(row.at(), f"former name {label!r} is already used by {self.dept_names[label]}")
+                self.dept_names.setdefault(label, did)
+            listed = [m.strip() for m in row.get("members").split(";") if m.strip()]
+            if listed:
+                members.append((row, did, listed))
             prov = self.row_prov(row, file_name)
             if prov is not None:
                 self.graph.add(Node("Department", did, name, prov, name_en=row.get("name_en"),
-                                    props={"department_kind": row.get("kind"), "aliases": aliases}))
+                                    props={"department_kind": row.get("kind"), "aliases": aliases,
+                                           "jurisdiction": row.get("jurisdiction") or jurisdiction, "level": level,
+                                           "former_names": former}))
+        for row, did, listed in members:
+            prov = self.row_prov(row, file_name)
+            for member in listed:
+                node = self.graph.nodes.get(member)
+                if node is None or node.kind != "Department":
+                    self.problems.add(row.at(), f"member {member!r} of {did} is not a department in {file_name} "
+                                      "(add its row; seed/registry/ has Shenyang's districts)")
+                elif prov is not None:
+                    self.graph.link("INCLUDES", did, member, prov)
 
     def department_list(self, row: _Row, cell: str) -> list[str]:
-        """'市工业和信息化局、商务局' -> two ids: official lists elide the repeated 市; aliases cover it."""
+        """'市工业和信息化局、商务局' -> two ids: official lists elide the repeated 市 (kg/ingest/names.py);
+        brackets and collectives such as 各区、县(市)政府 stay one name."""
+        from kg.ingest.names import fold, split_units
+
+        folded = {fold(k): v for k, v in self.dept_names.items()}
         ids = []
-        for label in (part.strip() for part in re.split(r"[、;；,，]", cell)):
-            if not label:
-                continue
-            did = self.dept_names.get(label) or self.dept_names.get(label.removeprefix("市"))
+        for unit in split_units(cell):
+            did = next((folded[fold(c)] for c in unit.candidates if fold(c) in folded), None)
             if did is None:
-                self.problems.add(row.at(), f"unknown department {label!r} (closest: "
-                                  f"{_closest(label, sorted(self.dept_names))})")
-            else:
+                did = folded.get(fold(unit.written).removeprefix("市"))
+            if did is None:
+                self.problems.add(row.at(), f"unknown department {unit.written!r} (closest: "
+                                  f"{_closest(unit.written, sorted(self.dept_names))})")
+            elif did not in ids:
                 ids.append(did)
         return ids
 
-    def task_id(self, row: _Row, cell: str, column: str) -> str | None:
-        tid = cell if cell.startswith("T") else f"T{cell}"
+    def task_id(self, row: _Row, cell: str, column: str, work_items: bool = False) -> str | None:
+        tid = cell if cell.startswith(("T", "W")) else f"T{cell}"
         node = self.graph.nodes.get(tid)
-        if node is None or node.kind != "Task":
+        if node is None or node.kind not in (("Task", "WorkItem") if work_items else ("Task",)):
             count = len(self.graph.of_kind("Task"))
             self.problems.add(row.at(), f"{column}: unknown task {cell!r} (valid: 1 to {count}, or T1 to T{count})")
             return None
         return tid
 
+    def work_items(self, file_name: str) -> None:
+        """Items of an official 分工 document that match no task: kept as WorkItem nodes under their closest area."""
+        path = self.dir / file_name
+        if not path.exists():
+            return  # optional: written by `kg assign apply`
+        cols = ("id", "area", "name", "provenance", "quote", "document")
+        for row in _read_csv(path, self.shown(file_name), cols, self.problems):
+            wid, area = row.get("id"), row.get("area")
+            if not re.fullmatch(r"W\d+", wid) or wid in self.graph.nodes:
+                self.problems.add(row.at(), f"work item id {wid!r} is not valid or is used twice (valid: W1, W2, ...)")
+                continue
+            area_node = self.graph.nodes.get(area)
+            if area_node is None or area_node.kind != "Area":
+                self.problems.add(row.at(), f"unknown area {area!r} (valid: A1 to A{len(self.graph.of_kind('Area'))})")
+                continue
+            prov = self.row_prov(row, file_name)
+            if prov is None:
+                continue
+            self.graph.add(Node("WorkItem", wid, row.get("name"), prov, text=row.get("quote") or None,
+                                props={"number": row.get("number") or None, "deadline": row.get("deadline") or None,
+                                       "leader": row.get("leader") or None}))
+            self.graph.link("HAS_WORK_ITEM", area, wid, prov)
+
     def assignments(self, file_name: str) -> None:
+        """One curated row per task; any number of official rows (one per 分工 item). For a task and role that an
+        official row names, the official departments replace the curated ones, which are noted as superseded."""
         rows = _read_csv(self.dir / file_name, self.shown(file_name),
                          ("task", "lead", "supporting", "provenance", "rationale"), self.problems,
                          "valid: one row per task naming its lead" if self.graph.of_kind("Task") else None)
         seen: dict[str, int] = {}
+        # task -> role -> [(department ids, provenance, row)]
+        found: dict[str, dict[str, list[tuple[list[str], Provenance, _Row]]]] = {}
         for row in rows:
-            tid = self.task_id(row, row.get("task"), "task")
+            tid = self.task_id(row, row.get("task"), "task", work_items=True)
             prov = self.row_prov(row, file_name)
             if tid is None or prov is None:
                 continue
-            if tid in seen:
-                self.problems.add(row.at(), f"task {tid} is assigned again (first at line {seen[tid]})")
-                continue
-            seen[tid] = row.line
-            leads = self.department_list(row, row.get("lead"))
-            if not row.get("lead"):
+            if prov.kind != "official":
+                if tid in seen:
+                    self.problems.add(row.at(), f"task {tid} is assigned again (first at line {seen[tid]}; "
+                                      "only official rows may repeat a task)")
+                    continue
+                seen[tid] = row.line
+            if not row.get("lead") and prov.kind != "official":
                 self.problems.add(row.at(), f"task {tid} has no lead department (valid: a name from departments.csv)")
+            leads = self.department_list(row, row.get("lead"))
             supporting = self.department_list(row, row.get("supporting"))
             for did in set(leads) & set(supporting):
                 self.problems.add(row.at(), f"{did} is both lead and supporting for {tid}")
-            for did in leads:
-                self.graph.link("LEADS", did, tid, prov)
-            for did in supporting:
-                self.graph.link("SUPPORTS", did, tid, prov)
+            roles = found.setdefault(tid, {})
+            for role, ids in (("LEADS", leads), ("SUPPORTS", supporting)):
+                if ids:
+                    roles.setdefault(role, []).append((ids, prov, row))
+        for tid, roles in found.items():
+            official_leads = {d for ids, p, _ in roles.get("LEADS", []) if p.kind == "official" for d in ids}
+            for role, entries in roles.items():
+                has_official = any(p.kind == "official" for _, p, _ in entries)
+                linked: set[str] = set()
+                for ids, prov, row in entries:
+                    if has_official and prov.kind != "official":
+                        word = "lead" if role == "LEADS" else "supporting"
+                        self.notes.append(f"{row.at()}: curated {word} of {tid} ({', '.join(ids)}) superseded by "
+                                          f"the official document")
+                        continue
+                    for did in ids:
+                        if did in linked or (role == "SUPPORTS" and did in official_leads):
+                            continue
+                        linked.add(did)
+                        edge = self.graph.link(role, did, tid, prov)
+                        for key in ("deadline", "leader"):
+                            if row.get(key):
+                                edge.props[key] = row.get(key)
         for task in self.graph.of_kind("Task"):
-            if task.id not in seen and rows:
+            if task.id not in seen and rows and not found.get(task.id, {}).get("LEADS"):
                 self.problems.add(self.shown(file_name), f"task {task.id} {task.name} has no row, so no lead "
                                   f"(add '{task.id.removeprefix('T')},<lead department>,,curated,<why>')")
 
@@ -425,6 +518,8 @@ class _Builder:
 
 
 OVERLAYS = ("names_en", "departments", "assignments", "dependencies", "contributions", "links", "safeguards")
+# Files a seed folder may name besides: read by the plan-run modules (kg/progress), not graph overlays of their own.
+OPTIONAL_OVERLAYS = ("milestones", "readings", "work_items")
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -468,11 +563,12 @@ def _plan_settings(seed_dir: Path, shown_dir: str) -> dict[str, Any]:
     if missing:
         raise UsageError(f"{shown}:{keys['overlays'][0].start_mark.line + 1}: overlays has no {', '.join(missing)} "
                          f"(valid: all of {', '.join(OVERLAYS)})")
-    unknown = sorted(set(files) - set(OVERLAYS))
+    unknown = sorted(set(files) - set(OVERLAYS) - set(OPTIONAL_OVERLAYS))
     if unknown:
         raise UsageError(f"{shown}:{files[unknown[0]].start_mark.line + 1}: unknown overlay {unknown[0]!r} "
-                         f"(valid: {', '.join(OVERLAYS)})")
-    settings["overlays"] = {name: text(name, files[name], "a file name relative to plan.yaml") for name in OVERLAYS}
+                         f"(valid: {', '.join(OVERLAYS + OPTIONAL_OVERLAYS)})")
+    settings["overlays"] = {name: text(name, files[name], "a file name relative to plan.yaml")
+                            for name in OVERLAYS + OPTIONAL_OVERLAYS if name in files}
     return settings
 
 
@@ -488,7 +584,8 @@ def load_plan(seed_dir: Path | None = None, source: Path | None = None) -> PlanG
     names[PLAN_NODE] = settings.get("name_en") or ""
     builder.add_parsed(names)
     builder.check_names_en(names, files["names_en"])
-    builder.departments(files["departments"])
+    builder.departments(files["departments"], str(settings.get("jurisdiction") or "沈阳市"))
+    builder.work_items(files.get("work_items", "workitems.csv"))
     builder.assignments(files["assignments"])
     builder.dependencies(files["dependencies"])
     builder.contributions(files["contributions"])
@@ -496,6 +593,10 @@ def load_plan(seed_dir: Path | None = None, source: Path | None = None) -> PlanG
     builder.safeguards(files["safeguards"])
     if builder.problems:
         raise ValidationError(list(builder.problems))
+    builder.graph.notes = builder.notes
+    from kg.progress.graph import add_progress
+
+    add_progress(builder.graph, seed_dir, shown_dir)  # readings.csv, when the seed folder has one
     return builder.graph
 
 

@@ -18,8 +18,10 @@ from kg.render.image import write_image
 from kg.render.views import build_view
 
 
-def write_pack(G: nx.MultiDiGraph, out: Path, wait: bool = False) -> list[tuple[str, str]]:
-    """Write the pack into `out`; returns [(title, file stem)] in the order of the index.
+def write_pack(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str | bytes]] | None = None,
+               wait: bool = False) -> list[tuple[str, str]]:
+    """Write the pack into `out`; returns [(title, file stem)] of the views in the order of the index. `extras` are
+    documents made elsewhere (title, file name, content), written into the pack and listed first on the index.
 
     The pack is written into a staging folder beside `out`, named with this process's id, and moved into place
     when complete: a failure leaves the previous pack (or none), never half of one. One writer at a time holds
@@ -41,7 +43,7 @@ def write_pack(G: nx.MultiDiGraph, out: Path, wait: bool = False) -> list[tuple[
         except OSError as e:
             raise OutputError(f"{out}: cannot be written in {out.parent} ({e.strerror or e})") from None
         try:
-            entries = _write_views(G, work)
+            entries = _write_views(G, work, extras or [])
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
@@ -76,7 +78,7 @@ def remove_dead_staging(out: Path) -> list[Path]:
     return removed
 
 
-def _write_views(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
+def _write_views(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str | bytes]]) -> list[tuple[str, str]]:
     views = [("overview", None)]
     views += [("area", n) for n in sorted((n for n, d in G.nodes(data=True) if d.get("kind") == "Area"),
                                           key=natural_key)]
@@ -94,6 +96,9 @@ def _write_views(G: nx.MultiDiGraph, out: Path) -> list[tuple[str, str]]:
         entries.append((view.title, stem))
     rows = "\n".join(f'<li><a href="{html.escape(stem)}.html">{html.escape(title)}</a> · '
                      f'<a href="{html.escape(stem)}.png">PNG</a></li>' for title, stem in entries)
+    for title, name, content in reversed(extras):
+        write_atomic(out / name, content)
+        rows = f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>\n' + rows
     plan = html.escape(str(G.graph.get("plan", "")))
     values = {"PLAN": plan, "ROWS": rows}
     write_atomic(out / "index.html", re.sub(r"@@([A-Z]+)@@", lambda m: values[m.group(1)], INDEX))

@@ -23,6 +23,9 @@ KIND_STYLE: dict[str, tuple[str, str, str, str, str]] = {
     "Task": ("#43a047", "dot", "o", "重点任务", "Key task"),
     "Indicator": ("#fb8c00", "triangleDown", "v", "指标", "Indicator"),
     "Department": ("#00897b", "ellipse", "p", "责任部门", "Department"),
+    "WorkItem": ("#7cb342", "dot", "o", "分工事项", "Work item"),
+    "Reading": ("#78909c", "dot", ".", "读数", "Reading"),
+    "Assessment": ("#fdd835", "star", "P", "评估", "Assessment"),
 }
 # edge kind -> (colour, width, dashed, Chinese, English). Lead and supporting ownership look different.
 EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
@@ -216,8 +219,15 @@ def tooltip(data: dict[str, Any]) -> str:
              f"{KIND_STYLE.get(str(data.get('kind')), ('',) * 5)[3]} {data.get('kind', '')} · {data.get('id', '')}"]
     if data.get("prov_kind") == "seed":
         lines.append(f"原文 (plan text): {data.get('prov_quote', '')}")
+    elif data.get("prov_kind") == "official":
+        when = f" {data['prov_date']}" if data.get("prov_date") else ""
+        lines.append(f"文件 (official): {data.get('prov_document', '')}{when}: {data.get('prov_quote', '')}")
+    elif data.get("prov_kind") == "example":
+        lines.append(f"示例 (example, made-up demo data): {data.get('prov_rationale', '')}")
     else:
         lines.append(f"整理 (curated): {data.get('prov_rationale', '')}")
+    if data.get("light"):  # set from the plan's assessments when it was built with readings (kg/progress)
+        lines.append(f"进度 (status): {data['light']} — {data.get('light_reason', '')}")
     return "\n".join(line for line in lines if line)
 
 
@@ -248,7 +258,9 @@ def legend(view: View) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 # Where each kind sits in the model picture: the plan's chain runs down the middle.
 SCHEMA_POSITIONS = {"Plan": (0.0, 0.0), "Principle": (-700.0, 250.0), "OverallGoal": (0.0, 250.0),
                     "Measure": (700.0, 250.0), "Target": (-350.0, 520.0), "Area": (0.0, 760.0),
-                    "Indicator": (-700.0, 1000.0), "Task": (0.0, 1000.0), "Department": (700.0, 1000.0)}
+                    "Indicator": (-700.0, 1000.0), "Task": (0.0, 1000.0), "Department": (700.0, 1000.0),
+                    "WorkItem": (450.0, 1350.0),
+                    "Reading": (-1050.0, 1250.0), "Assessment": (-350.0, 1250.0)}
 
 
 def schema_view() -> View:

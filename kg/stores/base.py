@@ -47,14 +47,6 @@ class StoreSettings:
 _USERINFO = re.compile(r"(?<=://)([^/@\s]*)@")
 
 
-def environment_secrets() -> list[str]:
-    """The secrets the environment holds for the stores (NEO4J_PASSWORD, a password inside NEO4J_URI)."""
-    import os
-
-    settings = StoreSettings(kind="neo4j", uri=os.environ.get("NEO4J_URI"), password=os.environ.get("NEO4J_PASSWORD"))
-    return settings.secrets()
-
-
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """`text` with the user:password@ part of any URI and every given secret replaced by ***: the one place a
     store's message is cleaned before it becomes a KgError."""
@@ -98,7 +90,7 @@ def edge_columns(kind: str) -> dict[str, str]:
 
 
 _PROV_ATTRS = {"provenance": "kind", "quote": "quote", "quote_start": "start", "quote_end": "end",
-               "rationale": "rationale", "source": "source"}
+               "rationale": "rationale", "source": "source", "document": "document", "document_date": "date"}
 
 
 def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None = None,
@@ -124,13 +116,15 @@ def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None 
     return out
 
 
-def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None) -> dict[str, list[Any]]:
+def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None,
+               pair: tuple[str, str] | None = None) -> dict[str, list[Any]]:
     """Every column of the edges of `kind`: `from` and `to` uids (prefixed by the plan id, or its entry in
-    `prefixes`), then every property column."""
+    `prefixes`), then every property column. With `pair`, only the edges between nodes of those two kinds."""
     out: dict[str, list[Any]] = {"from": [], "to": [], **{c: [] for c in edge_columns(kind)}}
     for g in graphs:
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
-        edges = [e for e in g.edges if e.kind == kind]
+        edges = [e for e in g.edges if e.kind == kind and (
+            pair is None or (g.nodes[e.source].kind, g.nodes[e.target].kind) == pair)]
         out["from"] += [f"{prefix}:{e.source}" for e in edges]
         out["to"] += [f"{prefix}:{e.target}" for e in edges]
         for prop in EDGE_KINDS[kind][1]:
@@ -164,13 +158,15 @@ def graph_from_rows(plan: str, nodes: list[tuple[str, dict[str, Any]]],
 
     def prov(row: dict[str, Any]) -> Provenance:
         return Provenance(row["provenance"], quote=row.get("quote"), start=row.get("quote_start"),
-                          end=row.get("quote_end"), rationale=row.get("rationale"), source=row.get("source"))
+                          end=row.get("quote_end"), rationale=row.get("rationale"), source=row.get("source"),
+                          document=row.get("document"), date=row.get("document_date"))
 
     graph = PlanGraph(plan)
     for kind, row in nodes:
         props = {k: row.get(k) for k in NODE_KINDS[kind]}
         if kind == "Department":
             props["aliases"] = list(props.get("aliases") or [])
+            props["former_names"] = list(props.get("former_names") or [])
         graph.add(Node(kind, row["id"], row["name"], prov(row), name_en=row.get("name_en"), text=row.get("text"),
                        props=props))
     for kind, row in edges:

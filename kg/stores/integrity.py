@@ -29,9 +29,16 @@ def measure(db: Path) -> dict[str, Any]:
 
 
 def record(db: Path, measured: dict[str, Any]) -> None:
+    """Record the file about to be swapped in, written before the swap. The file it replaces stays accepted as
+    `previous`, so a build killed between writing this record and the rename leaves a store that still opens."""
     from kg.output import write_atomic
 
-    write_atomic(record_path(db), json.dumps({"file": db.name, **measured}, indent=2) + "\n")
+    try:
+        old = _recorded(db)
+    except IntegrityError:
+        old = None
+    previous = {k: old[k] for k in ("size", "mtime_ns", "sha256")} if old else None
+    write_atomic(record_path(db), json.dumps({"file": db.name, **measured, "previous": previous}, indent=2) + "\n")
 
 
 def _recorded(db: Path) -> dict[str, Any] | None:
@@ -46,9 +53,14 @@ def _recorded(db: Path) -> dict[str, Any] | None:
     return data
 
 
+def _accepted(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    previous = rec.get("previous")
+    return [rec, previous] if isinstance(previous, dict) and {"size", "mtime_ns", "sha256"} <= set(previous) else [rec]
+
+
 def _unchanged(db: Path, rec: dict[str, Any]) -> bool:
     st = db.stat()
-    return bool(st.st_size == rec["size"] and st.st_mtime_ns == rec["mtime_ns"])
+    return any(st.st_size == r["size"] and st.st_mtime_ns == r["mtime_ns"] for r in _accepted(rec))
 
 
 def check(db: Path) -> None:
@@ -62,5 +74,5 @@ def check(db: Path) -> None:
         rec = _recorded(db)
         if rec is None or _unchanged(db, rec):
             return
-        if measure(db)["sha256"] != rec["sha256"]:
+        if measure(db)["sha256"] not in {r["sha256"] for r in _accepted(rec)}:
             raise IntegrityError(f"{db}: the store was changed outside kg build; run kg build")

@@ -51,10 +51,13 @@ def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
     return pa.Table.from_pydict(data, schema=pa.schema([(c, _arrow_type(t)) for c, t in columns.items()]))
 
 
-def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str]) -> None:
-    """Bulk-load columns into a table with COPY from an Arrow table."""
+def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str],
+          pair: tuple[str, str] | None = None) -> None:
+    """Bulk-load columns into a table with COPY from an Arrow table (naming the FROM/TO pair where it has several;
+    the kinds come from the model, never from data)."""
     if any(data.values()):
-        conn.execute(f"COPY {kind} FROM $rows", {"rows": arrow_table(data, columns)})
+        options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
+        conn.execute(f"COPY {kind} FROM $rows{options}", {"rows": arrow_table(data, columns)})
 
 
 def _staged_counts(conn: Any) -> dict[str, int]:
@@ -124,14 +127,13 @@ class LadybugStore:
             except BaseException:
                 _remove_db(staging)
                 raise
-            record = integrity.measure(staging)
+            integrity.record(self.path, integrity.measure(staging))  # before the swap: see integrity.record
             _remove_side_files(self.path)  # the old database's log must not be replayed onto the new one
             os.replace(staging, self.path)
             wal = staging.with_name(staging.name + ".wal")
             if wal.exists():
                 os.replace(wal, self.path.with_name(self.path.name + ".wal"))
             _remove_side_files(staging)
-            integrity.record(self.path, record)
 
     def _stage(self, staging: Path, graphs: list[PlanGraph]) -> None:
         """Write the graphs into a new database at `staging` and check what it holds."""
@@ -147,8 +149,13 @@ class LadybugStore:
                 conn.execute(statement)
             for kind in NODE_KINDS:
                 _copy(conn, kind, node_table(graphs, kind), node_columns(kind))
-            for kind in EDGE_KINDS:
-                _copy(conn, kind, edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
+            for kind, (pairs, _) in EDGE_KINDS.items():
+                columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
+                if len(pairs) == 1:
+                    _copy(conn, kind, edge_table(graphs, kind), columns)
+                    continue
+                for pair in pairs:  # a rel table with several FROM/TO pairs is copied one pair at a time
+                    _copy(conn, kind, edge_table(graphs, kind, pair=pair), columns, pair)
             got = _staged_counts(conn)
         except RuntimeError as e:
             raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
@@ -169,8 +176,8 @@ class LadybugStore:
             if not self.path.exists():
                 raise UsageError(f"no graph at {self.path}: run `kg build` first")
             integrity.check(self.path)
-            if self.path.is_file() and self.path.stat().st_size == 0:  # ladybug would make a new database of it
-                raise UsageError(f"no graph in {self.path}: run `kg build`")
+            if self.path.is_file() and self.path.stat().st_size == 0:
+                raise UsageError(f"no graph in {self.path} (the file is empty): run `kg build`")
             try:
                 self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL)
                 self._conn = ladybug.Connection(self._db)

@@ -48,7 +48,11 @@ class Neo4jStore:
         if scheme not in SCHEMES:
             raise UsageError(f"NEO4J_URI {self.shown_uri!r}: " + (f"the scheme {scheme!r} is not one the driver "
                              "speaks" if scheme else "no scheme") + f" (valid: {', '.join(SCHEMES)})")
-        if "@" in settings.uri.split("://", 1)[1].split("/", 1)[0]:
+        rest = settings.uri.split("://", 1)[1]
+        if rest.split("?", 1)[0].rstrip("/").count("/"):
+            raise UsageError(f"NEO4J_URI {self.shown_uri!r}: a path after the host is not used (valid: "
+                             "scheme://host:port, NEO4J_DATABASE names the database)")
+        if "@" in rest.split("/", 1)[0]:
             raise UsageError(f"NEO4J_URI {self.shown_uri!r} holds a user name or password: give them in "
                              "NEO4J_USERNAME and NEO4J_PASSWORD instead")
         self.database = settings.database or None

@@ -1,0 +1,372 @@
+"""Indicator readings: published figures over time, read from CSV/.xlsx (ours or Open SDG's tidy layout),
+checked against the plan's indicators, and merged into seed/readings.csv without overwriting anything.
+
+A reading names its indicator, period (2024, 2024-Q2, 2024-H1, 2024-06), value, unit, basis (level, ytd,
+yoy_growth, avg_growth), geography, status (preliminary, final, revised), source and publication date.
+Revisions are kept: of the readings for one indicator, period, basis and geography the latest final (or
+revised) one counts; without a final one, the latest preliminary one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.errors import ValidationError
+from kg.model import PlanGraph
+
+COLUMNS = ("indicator", "period", "value", "unit", "basis", "geo", "status", "source", "published", "quote",
+           "light", "note")
+REQUIRED = ("indicator", "period", "value", "unit", "basis", "status", "source")
+BASES = ("level", "ytd", "yoy_growth", "avg_growth")
+STATUSES = ("preliminary", "final", "revised")
+LIGHT_VALUES = ("green", "yellow", "red")
+DEFAULT_GEO = "沈阳市"
+GEO_ALIASES = {"沈阳": "沈阳市", "辽宁": "辽宁省", "中国": "全国", "national": "全国", "liaoning": "辽宁省",
+               "shenyang": "沈阳市", "CN": "全国", "CN-LN": "辽宁省"}
+
+MAGNITUDES = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4}
+BASE_UNITS = {"美元": "USD", "元": "CNY", "%": "percent", "个百分点": "percentage_points", "人": "people",
+              "家": "firms", "个": "count", "天": "days", "吨": "tonnes", "公里": "km", "亩": "mu", "index": "index"}
+RE_UNIT = re.compile(r"^(万亿|千亿|百亿|亿|千万|百万|万)?(美元|元|%|个百分点|人|家|个|天|吨|公里|亩|index)$")
+RE_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$")
+RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    end_month: int  # the last month the period covers (12 for a year)
+    text: str
+
+    @property
+    def annual(self) -> bool:
+        return self.end_month == 12 and "-" not in self.text
+
+    @property
+    def end(self) -> str:
+        return f"{self.year}-{self.end_month:02d}"
+
+
+def parse_period(text: str) -> Period | None:
+    """2024 -> Dec 2024; 2024-Q2 -> Jun; 2024-H1 -> Jun; 2024-06 -> Jun. None when not a period."""
+    m = RE_PERIOD.match(text.strip())
+    if not m:
+        return None
+    year, part = int(m.group(1)), m.group(2)
+    if part is None:
+        return Period(year, 12, m.group(0))
+    if part.startswith("Q"):
+        month = int(part[1]) * 3
+    elif part.startswith("H"):
+        month = int(part[1]) * 6
+    else:
+        month = int(part)
+        if not 1 <= month <= 12:
+            return None
+    return Period(year, month, m.group(0))
+
+
+def parse_unit(text: str) -> tuple[str, float] | None:
+    """(family, factor): 亿元 -> (CNY, 1e8), 万亿元 -> (CNY, 1e12), % -> (percent, 1); None if unknown."""
+    m = RE_UNIT.match(text.strip())
+    if not m:
+        return None
+    return BASE_UNITS[m.group(2)], MAGNITUDES.get(m.group(1) or "", 1.0)
+
+
+@dataclass
+class Reading:
+    indicator: str  # the indicator's id, resolved
+    period: Period
+    value: float | None
+    unit: str
+    basis: str
+    geo: str
+    status: str
+    source: str
+    published: str = ""
+    quote: str = ""
+    light: str | None = None
+    note: str | None = None
+    where: str = ""  # file:line
+    seq: int = 0  # order among readings of the same key
+    counts: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.indicator, self.period.text, self.basis, self.geo)
+
+    @property
+    def id(self) -> str:
+        return f"R:{self.indicator}:{self.geo}:{self.period.text}:{self.basis}:{self.seq}"
+
+    def in_unit(self, unit: str) -> float | None:
+        """The value converted into `unit` (same family); None if it cannot be."""
+        mine, theirs = parse_unit(self.unit), parse_unit(unit)
+        if self.value is None or mine is None or theirs is None or mine[0] != theirs[0]:
+            return None
+        return self.value * mine[1] / theirs[1]
+
+    def as_row(self) -> dict[str, str]:
+        value = "" if self.value is None else f"{self.value:g}"
+        return {"indicator": self.indicator, "period": self.period.text, "value": value, "unit": self.unit,
+                "basis": self.basis, "geo": self.geo, "status": self.status, "source": self.source,
+                "published": self.published, "quote": self.quote, "light": self.light or "", "note": self.note or ""}
+
+
+@dataclass
+class _Problems:
+    items: list[str] = field(default_factory=list)
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{where}: {message}")
+
+
+def _indicators(graph: PlanGraph) -> dict[str, Any]:
+    return {n.id: n for n in graph.of_kind("Indicator")}
+
+
+def _year_range(graph: PlanGraph, indicator: Any) -> tuple[int, int]:
+    plan = graph.nodes.get("PLAN")
+    start = int(plan.props.get("start_year") or 0) if plan else 0
+    end = int(plan.props.get("end_year") or 9999) if plan else 9999
+    first = start - 1 if start else 0  # the base year: the plan rarely states its baseline values
+    baseline = indicator.props.get("baseline_year")
+    if baseline:
+        first = min(first, int(baseline))
+    return first, end
+
+
+def rows_from_tables(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    """The rows of a readings file (CSV or .xlsx, our columns or Open SDG's tidy layout) and each row's file:line."""
+    from kg.ingest.read import read_tables
+
+    tables = [t for t in read_tables(path) if t.rows]
+    if not tables:
+        return [], []
+    table = tables[0]
+    header = [h.strip() for h in table.rows[0]]
+    body = list(zip(table.rows[1:], table.row_numbers[1:], strict=True))
+    rows, wheres = [], []
+    open_sdg = "Year" in header and "Value" in header and "indicator" not in header
+    for cells, line in body:
+        if not any(c.strip() for c in cells):
+            continue
+        record = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        if open_sdg:
+            record = _from_open_sdg(record, path)
+        rows.append(record)
+        wheres.append(f"{path}:{line}")
+    if not open_sdg:
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise ValidationError([f"{path}:{table.row_numbers[0]}: missing column(s) {', '.join(missing)} (valid "
+                                   f"header: {','.join(COLUMNS)}; or Open SDG's Year,...,Units,GeoCode,Value)"])
+    return rows, wheres
+
+
+def _from_open_sdg(record: dict[str, str], path: Path) -> dict[str, str]:
+    """One row of Open SDG's tidy CSV (Year, Units, GeoCode, Value; the file named indicator_<id>.csv)."""
+    stem = path.stem.removeprefix("indicator_")
+    code = record.get("Indicator") or stem.replace("-", ".")
+    return {"indicator": code, "period": record.get("Year", ""), "value": record.get("Value", ""),
+            "unit": record.get("Units", ""), "basis": record.get("Basis") or "level",
+            "geo": record.get("GeoCode", ""), "status": record.get("Status") or "final",
+            "source": record.get("Source") or path.name, "published": record.get("Published", "")}
+
+
+def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
+             existing: list[Reading] | None = None) -> list[Reading]:
+    """Check every row against the plan; all problems at once as file:line messages, or the readings."""
+    from kg.errors import NotFoundError
+    from kg.resolve import entities_from_graph, resolve
+
+    problems = _Problems()
+    entities = [e for e in entities_from_graph(graph) if e.kind == "Indicator"]
+    indicators = _indicators(graph)
+    out: list[Reading] = []
+    finals: dict[tuple[str, str, str, str], str] = {r.key: r.where for r in existing or [] if r.status == "final"}
+    known = {tuple(r.as_row().values()) for r in existing or []}
+    resolved: dict[str, str | NotFoundError] = {}
+    periods: dict[str, Period | None] = {}
+    unit_checks: dict[tuple[str, str, str], str | None] = {}
+    seqs: dict[tuple[str, str, str, str], int] = {}
+    for r in existing or []:
+        seqs[r.key] = max(seqs.get(r.key, 0), r.seq + 1)
+    for row, where in zip(rows, wheres, strict=True):
+        def get(key: str, _row: dict[str, str] = row) -> str:
+            return (_row.get(key) or "").strip()
+
+        bad = False
+        name = get("indicator")
+        if name not in resolved:  # a file names few indicators many times: resolve each name once
+            try:
+                resolved[name] = resolve(entities, name, "Indicator")
+            except NotFoundError as e:
+                resolved[name] = e
+        code_or_error = resolved[name]
+        if isinstance(code_or_error, NotFoundError):
+            problems.add(where, f"unknown indicator: {code_or_error}")
+            continue
+        code = code_or_error
+        ind = indicators[code]
+        period = periods.get(get("period"))
+        if period is None and get("period") not in periods:
+            period = periods[get("period")] = parse_period(get("period"))
+        first, last = _year_range(graph, ind)
+        if period is None:
+            problems.add(where, f"period {get('period')!r} is not valid (valid: 2024, 2024-Q2, 2024-H1, 2024-06)")
+            bad = True
+        elif not first <= period.year <= last:
+            problems.add(where, f"period {period.text} is outside the plan (valid: {first} to {last} for {code})")
+            bad = True
+        basis = get("basis") or "level"
+        if basis not in BASES:
+            problems.add(where, f"basis {basis!r} is not valid (valid: {', '.join(BASES)})")
+            bad = True
+        status = get("status") or "final"
+        if status not in STATUSES:
+            problems.add(where, f"status {status!r} is not valid (valid: {', '.join(STATUSES)})")
+            bad = True
+        geo = get("geo") or DEFAULT_GEO
+        geo = GEO_ALIASES.get(geo, geo)
+        light = get("light") or None
+        if light is not None and light not in LIGHT_VALUES:
+            problems.add(where, f"light {light!r} is not valid (valid: {', '.join(LIGHT_VALUES)})")
+            bad = True
+        kind = ind.props.get("indicator_kind")
+        raw_value = get("value")
+        value: float | None = None
+        if raw_value or kind != "qualitative":
+            try:
+                value = float(raw_value.replace(",", ""))
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError
+            except ValueError:
+                problems.add(where, f"value {raw_value!r} is not a number (valid: 1234.5, -3.2)")
+                bad = True
+        if kind == "qualitative" and light is None and value is None:
+            problems.add(where, f"{code} is qualitative: give a light (green, yellow, red) and a note")
+            bad = True
+        unit = get("unit")
+        if (unit, basis, code) not in unit_checks:
+            unit_checks[(unit, basis, code)] = _unit_problem(unit, basis, ind)
+        unit_problem = unit_checks[(unit, basis, code)]
+        if unit_problem and not (kind == "qualitative" and not unit):
+            problems.add(where, unit_problem)
+            bad = True
+        source = get("source")
+        if not source:
+            problems.add(where, "a reading needs its source (the publication and its URL or file)")
+            bad = True
+        published = get("published")
+        if published and not RE_DATE.match(published):
+            problems.add(where, f"published {published!r} is not a date (valid: 2024-01-23)")
+            bad = True
+        for column in ("source", "quote", "note"):
+            if get(column).startswith(FORMULA_START):
+                problems.add(where, f"{column} starts with {get(column)[0]!r}, which a spreadsheet would run as a "
+                             "formula (valid: text that starts otherwise)")
+                bad = True
+        if bad or period is None:
+            continue
+        reading = Reading(code, period, value, unit, basis, geo, status, source, published, get("quote"), light,
+                          get("note") or None, where)
+        if known and tuple(reading.as_row().values()) in known:  # the same row again (a file imported twice)
+            out.append(reading)
+            continue
+        if status == "final":
+            if reading.key in finals:
+                problems.add(where, f"a second final reading for {code} {period.text} {basis} {geo} (the first is "
+                             f"at {finals[reading.key]}; a correction has status revised)")
+                continue
+            finals[reading.key] = where
+        reading.seq = seqs.get(reading.key, 0)
+        seqs[reading.key] = reading.seq + 1
+        out.append(reading)
+    if problems.items:
+        raise ValidationError(problems.items)
+    return out
+
+
+def _unit_problem(unit: str, basis: str, indicator: Any) -> str | None:
+    parsed = parse_unit(unit)
+    if parsed is None:
+        return f"unit {unit!r} is not known (valid: 亿元, 万亿元, 亿美元, %, index, ...)"
+    family = parsed[0]
+    if basis in ("yoy_growth", "avg_growth"):
+        return None if family == "percent" else f"a {basis} reading is in % (not {unit})"
+    kind = indicator.props.get("indicator_kind")
+    if kind in ("annual_growth", "growth", "relative", "qualitative"):
+        return None  # levels in any unit: growth is computed from them
+    if kind == "reduction":
+        return None if family == "index" else f"a reduction is read as yoy_growth in % or a level in index (not {unit})"
+    wanted = parse_unit(indicator.props.get("unit") or "")
+    if wanted and wanted[0] != family:
+        return (f"unit {unit} does not fit {indicator.id} measured in {indicator.props.get('unit')} "
+                f"(valid: a unit of the same kind, e.g. 亿元 for 万亿元)")
+    return None
+
+
+def counting(readings: list[Reading]) -> list[Reading]:
+    """The reading of each indicator, period, basis and place that counts: the latest final or revised one, else
+    the latest preliminary one (the readings themselves are not changed)."""
+    best: dict[tuple[str, str, str, str], Reading] = {}
+
+    def rank(r: Reading) -> tuple[int, str, int]:
+        return (0 if r.status == "preliminary" else 1, r.published, r.seq)
+
+    for r in readings:
+        if r.key not in best or rank(r) > rank(best[r.key]):
+            best[r.key] = r
+    return list(best.values())
+
+
+def mark_counting(readings: list[Reading]) -> list[Reading]:
+    """Set `counts` on each reading: True on the one of its key that counts (see `counting`)."""
+    chosen = {id(r) for r in counting(readings)}
+    for r in readings:
+        r.counts = id(r) in chosen
+    return readings
+
+
+def read_readings(path: Path, graph: PlanGraph, existing: list[Reading] | None = None) -> list[Reading]:
+    """A readings file, validated against the plan (and against `existing` readings for duplicate finals)."""
+    rows, wheres = rows_from_tables(path)
+    return validate(rows, wheres, graph, existing)
+
+
+def readings_csv(readings: list[Reading]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in readings:
+        writer.writerow(r.as_row())
+    return buf.getvalue()
+
+
+def merge_into(target: Path, new: list[Reading]) -> int:
+    """Append the new readings to the seed file atomically; readings already there are kept as they are. Returns
+    how many rows were added (an identical row already present is not added twice)."""
+    from kg.output import write_atomic
+
+    text = target.read_text(encoding="utf-8-sig") if target.exists() else ""
+    present = {tuple(row.get(c, "") for c in COLUMNS) for row in csv.DictReader(io.StringIO(text))} if text else set()
+    added = [r for r in new if tuple(r.as_row()[c] for c in COLUMNS) not in present]
+    if not added:
+        return 0
+    body = readings_csv(added)
+    if text:
+        lines = body.splitlines(keepends=True)[1:]
+        joined = text if text.endswith("\n") else text + "\n"
+        write_atomic(target, joined + "".join(lines))
+    else:
+        write_atomic(target, body)
+    return len(added)
+
