@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
+from kg.ingest.seed import load_plan
 from kg.output import excel_csv, render_rows, spreadsheet_safe, write_matrix_xlsx
 from tests.conftest import SEED, SOURCE
 
@@ -120,7 +121,7 @@ def test_o_a_fifo_is_written_through_and_stays_a_fifo(tmp_path: Path) -> None:
     reader.join(timeout=60)
     assert result.exit_code == 0, result.output
     assert stat.S_ISFIFO(fifo.stat().st_mode)
-    assert len(json.loads(got[0])["nodes"]) == 172
+    assert len(json.loads(got[0])["nodes"]) == len(load_plan(SEED).nodes)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary file left beside it
 
 
@@ -148,7 +149,7 @@ def test_o_a_socket_is_refused(tmp_path: Path) -> None:
 def test_o_dash_writes_to_stdout(db: Path) -> None:
     result = runner.invoke(app, ["export", "--db", str(db), "-o", "-"])
     assert result.exit_code == 0
-    assert len(json.loads(result.stdout)["nodes"]) == 172
+    assert len(json.loads(result.stdout)["nodes"]) == len(load_plan(SEED).nodes)
     result = runner.invoke(app, ["export", "--db", str(db), "-f", "graphml", "-o", "-"])
     assert result.exit_code == 0 and result.stdout.startswith("<?xml")
     result = runner.invoke(app, ["parse", str(SOURCE), "-o", "-"])
