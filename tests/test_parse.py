@@ -270,3 +270,12 @@ def test_a_page_number_or_a_signature_date_after_a_task_is_not_its_text(line: st
     plan = parse_text(text)
     assert [t.text for t in plan.tasks] == ["推出线路20条。", ""]
     assert plan.lines["boilerplate"] >= 2 and not plan.unplaced
+
+
+def test_a_count_after_a_batch_word_is_of_the_noun_after_it() -> None:
+    """`全市首批100个…示范社区全面建成` (a city's 实施方案) read its metric as `首批`: the batch, not the thing
+    counted."""
+    plan = parse_text("青原市社区服务设施建设实施方案\n一、主要目标\n"
+                      "到2025年底前，全市首批60个社区嵌入式服务设施示范社区全面建成，第二批40个示范社区开工建设。\n")
+    got = [(i.metric, i.value, i.unit, i.target_year) for i in plan.goal_indicators]
+    assert got == [("社区嵌入式服务设施示范社区", 60.0, "个", 2025), ("示范社区", 40.0, "个", 2025)]
