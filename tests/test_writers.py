@@ -163,3 +163,41 @@ def test_a_build_killed_between_its_record_and_its_swap_leaves_a_store_that_open
     db.write_bytes(db.read_bytes()[:-1])
     with pytest.raises(Exception, match="changed outside kg build"):
         integrity.check(db)
+
+
+def test_build_into_a_symlink_writes_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    """os.replace onto the --db path replaced a link by the new database and left its target stale."""
+    real = tmp_path / "stores" / "plan.lbug"
+    real.parent.mkdir()
+    link = tmp_path / "plan.lbug"
+    link.symlink_to(real)
+    done = _kg("build", "--db", str(link))
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and real.is_file()
+    assert _nodes(real) == NODES and _nodes(link) == NODES
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket"])
+def test_build_never_replaces_a_special_file(tmp_path: Path, kind: str) -> None:
+    """--db naming a FIFO, a socket (or, as root, a device such as /dev/null) was replaced by a database file."""
+    import socket
+    import stat
+
+    path = tmp_path / "plan.lbug"
+    sock = None
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    try:
+        done = _kg("build", "--db", str(path))
+        mode = path.stat().st_mode
+    finally:
+        if sock is not None:
+            sock.close()
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"Error: {path}: exists and is not a regular file, it is not replaced " \
+                          "(valid: a database file name, e.g. .kg/plan.lbug)\n"
+    assert stat.S_ISFIFO(mode) if kind == "fifo" else stat.S_ISSOCK(mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("plan.lbug.new")]
