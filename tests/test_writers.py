@@ -174,7 +174,7 @@ def test_build_into_a_symlink_writes_its_target_and_keeps_the_link(tmp_path: Pat
     done = _kg("build", "--db", str(link))
     assert done.returncode == 0, done.stderr
     assert link.is_symlink() and real.is_file()
-    assert _nodes(real) == NODES and _nodes(link) == NODES
+    assert _nodes(real) == PLAN_NODES and _nodes(link) == PLAN_NODES
 
 
 @pytest.mark.parametrize("kind", ["fifo", "socket"])
