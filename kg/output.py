@@ -116,7 +116,8 @@ def writable_folder(folder: Path, shown: Path) -> None:
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename: a failure leaves nothing half-written.
 
-    `-` is standard output. A target that exists and is not a regular file is never replaced: a FIFO or a
+    `-` is standard output. A symbolic link is followed (it stays a link; the file it names is written, made if
+    missing). A target that exists and is not a regular file is never replaced: a FIFO or a
     character device (/dev/null, a terminal) is written through, anything else (a folder, a socket, a block
     device) is refused with one line."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -125,6 +126,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
         return
+    if path.is_symlink():  # the rename would replace the link itself; the file it names is what is meant
+        path = Path(os.path.realpath(path))
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:

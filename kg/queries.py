@@ -137,7 +137,19 @@ def bind(query: Query, given: dict[str, str]) -> dict[str, Any]:
 def run(store: Any, query: Query, params: dict[str, Any], max_rows: int | None = None) -> list[dict[str, Any]]:
     """Run a named query on a store, with that store's variant where there is one; at most `max_rows` rows."""
     rows: list[dict[str, Any]] = store.read(query.text_for(store.kind), params, max_rows=max_rows)
-    return rows
+    return [_in_order(row) for row in rows]
+
+
+PATH_COLUMNS = {"ids", "names", "relations"}  # lists that follow a path: their order is the answer
+
+
+def _in_order(row: dict[str, Any]) -> dict[str, Any]:
+    """collect() has no defined order, and the stores differ: a collected list is shown the way people count
+    (T4 before T35), so an answer reads the same every time and on every store."""
+    from kg.model import natural_key
+
+    return {k: sorted(v, key=lambda x: natural_key(str(x))) if isinstance(v, list) and k not in PATH_COLUMNS else v
+            for k, v in row.items()}
 
 
 def entity_rows(store: Any, queries: dict[str, Query] | None = None) -> list[dict[str, Any]]:

@@ -103,3 +103,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"{len(untranslated)} of {len(seen)} error messages shown in the tests have no Chinese: see {report}; "
             "add templates to kg/locale/zh_CN/LC_MESSAGES/kg.po", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _plan_size() -> tuple[int, int]:
+    """The shipped plan's node and edge counts, as `kg build` reports them (readings and assessments included)."""
+    from kg.ingest.seed import load_plan
+
+    counts = load_plan(SEED).counts()
+    return sum(counts["nodes"].values()), sum(counts["edges"].values())
+
+
+PLAN_NODES, PLAN_EDGES = _plan_size()

@@ -63,6 +63,7 @@ def test_every_named_query_passes_the_guard() -> None:
     ("RETURN 'never closed", "a string that is not closed"),
     ("RETURN `never closed", "not closed"),
     ("", "empty"),
+    (" ; // only a semicolon", "empty"),  # found by hypothesis: was an IndexError
 ])
 def test_the_guard_refuses_and_names_what(cypher: str, named: str) -> None:
     message = refused(cypher)
@@ -197,3 +198,20 @@ def test_the_allow_lists_are_short_and_hold_no_writer() -> None:
     assert not {p for p in PROCEDURES if any(w.lower() in p for w in ("create", "load", "csv", "setting"))}
     assert not FUNCTIONS & {w.lower() for w in WRITE_WORDS}
     assert len(PROCEDURES) <= 6
+
+
+
+@pytest.mark.parametrize("unit", ["/*", "/* */", "/**", "'", "`", "a.", "//\n", "count(", "\\'", "*/ /*"])
+def test_the_guard_is_linear_in_the_length_of_the_query(unit: str) -> None:
+    """A `/\\*.*?\\*/` DOTALL search restarted at every unclosed `/*` is quadratic: on 100,000 characters that is
+    about 5 * 10**9 steps (minutes). The tokenizer reads each character a bounded number of times: well under a
+    second here, so the bound of 4 s (room for a shared machine) fails only on superlinear work."""
+    import contextlib
+    import time
+
+    cypher = f"MATCH (n) RETURN n {unit * (100_000 // len(unit))}"
+    t = time.perf_counter()
+    with contextlib.suppress(ReadOnlyError):
+        check_read_only(cypher)
+    took = time.perf_counter() - t
+    assert took < 4.0, f"{len(cypher)} characters took {took:.2f} s"

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.output import excel_csv, render_rows, spreadsheet_safe, write_matrix_xlsx
-from tests.conftest import SEED, SOURCE
+from tests.conftest import PLAN_NODES, SEED, SOURCE
 
 runner = CliRunner()
 
@@ -120,7 +120,7 @@ def test_o_a_fifo_is_written_through_and_stays_a_fifo(tmp_path: Path) -> None:
     reader.join(timeout=60)
     assert result.exit_code == 0, result.output
     assert stat.S_ISFIFO(fifo.stat().st_mode)
-    assert len(json.loads(got[0])["nodes"]) == 172
+    assert len(json.loads(got[0])["nodes"]) == PLAN_NODES
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary file left beside it
 
 
@@ -148,10 +148,28 @@ def test_o_a_socket_is_refused(tmp_path: Path) -> None:
 def test_o_dash_writes_to_stdout(db: Path) -> None:
     result = runner.invoke(app, ["export", "--db", str(db), "-o", "-"])
     assert result.exit_code == 0
-    assert len(json.loads(result.stdout)["nodes"]) == 172
+    assert len(json.loads(result.stdout)["nodes"]) == PLAN_NODES
     result = runner.invoke(app, ["export", "--db", str(db), "-f", "graphml", "-o", "-"])
     assert result.exit_code == 0 and result.stdout.startswith("<?xml")
     result = runner.invoke(app, ["parse", str(SOURCE), "-o", "-"])
     assert result.exit_code == 0 and json.loads(result.stdout)["title"]
     result = runner.invoke(app, ["export", "--db", str(db), "-f", "csv", "-o", "-"])
     assert result.exit_code == 2 and result.stderr.startswith("Error: -o -: a csv export is a folder")
+
+
+@pytest.mark.parametrize("target", ["real.json", "sub/real.json", "missing.json"])
+def test_o_a_symlink_writes_what_it_points_at_and_stays_a_link(tmp_path: Path, target: str) -> None:
+    """The atomic rename replaced the link itself by a regular file and left the file it named unchanged;
+    a link (even a dangling one) is now followed, and the file it names is replaced atomically."""
+    real = tmp_path / target
+    real.parent.mkdir(exist_ok=True)
+    if target != "missing.json":
+        real.write_text("old", encoding="utf-8")
+    link = tmp_path / "current.json"
+    link.symlink_to(target)
+    result = runner.invoke(app, ["parse", str(SOURCE), "-o", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == target
+    assert json.loads(real.read_text(encoding="utf-8"))["title"]
+    leftovers = [p.name for p in real.parent.iterdir() if p.name.endswith(".tmp")]
+    assert not leftovers

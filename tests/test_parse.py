@@ -248,3 +248,34 @@ def test_a_label_line_above_a_whole_title_is_not_half_of_it() -> None:
     plan = parse_text("政策文件\n临江市养老服务提升三年行动方案(2024—2026年)\n一、总体要求\n", "p.txt")
     assert plan.title == "临江市养老服务提升三年行动方案(2024—2026年)"
     assert [s.quote for s in plan.front_matter] == ["政策文件"]
+
+
+def test_page_headers_repeated_mid_document_join_no_task_or_measure() -> None:
+    """A PDF's text layer repeats the letterhead, the title and the page number on every page; these were
+    appended to whichever task or measure the page break fell in (task 3's text read `第 3 页，共 4 页`)."""
+    from tests.test_parse_corpus import CORPUS
+
+    plan = parse_file(CORPUS / "c13-page-headers-mid-document.txt", strict=False)
+    texts = [t.text for t in plan.tasks] + [m.text for m in plan.measures]
+    assert texts == ["推出城市漫游线路20条。", "建设夜间文旅消费集聚区10个以上。", "", "",
+                     "成立工作专班。", "统筹安排专项资金。", "每年开展评估。"]
+    assert not plan.unplaced
+
+
+@pytest.mark.parametrize("line", ["— 7 —", "- 7 -", "7", "第7页", "第 7 页，共 12 页", "第7页/共12页", "共12页 第7页",
+                                  "7/12", "2024年4月2日"])
+def test_a_page_number_or_a_signature_date_after_a_task_is_not_its_text(line: str) -> None:
+    text = ("临江市文旅消费提振三年行动计划（2024—2026年）\n一、重点任务\n（一）丰富消费供给\n"
+            f"1.打造精品线路。推出线路20条。\n{line}\n2.培育夜间经济。\n")
+    plan = parse_text(text)
+    assert [t.text for t in plan.tasks] == ["推出线路20条。", ""]
+    assert plan.lines["boilerplate"] >= 2 and not plan.unplaced
+
+
+def test_a_count_after_a_batch_word_is_of_the_noun_after_it() -> None:
+    """`全市首批100个…示范社区全面建成` (a city's 实施方案) read its metric as `首批`: the batch, not the thing
+    counted."""
+    plan = parse_text("青原市社区服务设施建设实施方案\n一、主要目标\n"
+                      "到2025年底前，全市首批60个社区嵌入式服务设施示范社区全面建成，第二批40个示范社区开工建设。\n")
+    got = [(i.metric, i.value, i.unit, i.target_year) for i in plan.goal_indicators]
+    assert got == [("社区嵌入式服务设施示范社区", 60.0, "个", 2025), ("示范社区", 40.0, "个", 2025)]

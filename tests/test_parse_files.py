@@ -223,3 +223,34 @@ def test_one_megabyte_line_parses_in_linear_time(context: str, piece: str) -> No
     elapsed = time.process_time() - started
     assert plan.lines["total"] == text.count("\n")
     assert elapsed < 5, f"{elapsed:.1f} s of CPU for 1 MB"  # about 0.5 s here; a quadratic regex takes minutes
+
+
+def test_a_docx_indicator_table_stays_where_it_stands_and_joins_no_task(tmp_path: Path) -> None:
+    """A .docx's tables were read after all its paragraphs, so an indicator table under 主要目标 became part of the
+    last task's text in silence. Now each table row stands where the table stands and is listed as unplaced."""
+    import docx
+
+    document = docx.Document()
+    lines = SHORT_PLAN.split("\n")[:-1]
+    for line in lines[:7]:
+        document.add_paragraph(line)
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate([["指标", "单位", "2026年"], ["示范物流园区", "个", "5"], ["物流成本下降", "%", "10"]]):
+        for c, cell in enumerate(row):
+            table.cell(r, c).text = cell
+    for line in lines[7:]:
+        document.add_paragraph(line)
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    plan = parse_file(path, strict=False)
+    assert [t.text for t in plan.tasks] == [""]
+    assert [m.text for m in plan.measures] == ["成立工作专班。"]
+    rows = [(u.line, u.text) for u in plan.unplaced]
+    assert rows == [(8, "指标\t单位\t2026年"), (9, "示范物流园区\t个\t5"), (10, "物流成本下降\t%\t10")]
+    assert all("a table row" in u.reason for u in plan.unplaced)
+    _quotes_hold(path)
+
+
+def test_word_numbering_followed_by_a_tab_is_still_a_heading() -> None:
+    plan = parse_text(SHORT_PLAN.replace("二、重点任务", "二、\t重点任务").replace("1.建设", "1.\t建设"))
+    assert [t.name for t in plan.tasks] == ["建设物流枢纽"] and not plan.unplaced

@@ -335,3 +335,21 @@ def test_every_page_of_the_pack_can_draw_its_own_text(G, tmp_path: Path) -> None
     for page in ("overview", "area-A1", "department-D-drc"):
         assert _page_text_missing_from_font((tmp_path / "pack" / f"{page}.html").read_text(encoding="utf-8")) == set()
     assert _page_text_missing_from_font(render_html(build_view(G, "impact", "T22"))) == set()
+
+
+def test_a_pack_into_a_symlinked_folder_keeps_the_link(G, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The swap renamed the link away and put a real folder in its place, leaving a `.old` link behind."""
+    import kg.render.pack as pack
+
+    monkeypatch.setattr(pack, "write_image", lambda view, path: path.write_bytes(b"png"))
+    monkeypatch.setattr(pack, "write_html", lambda view, path, *a, **k: path.write_text("page", encoding="utf-8"))
+    real = tmp_path / "packs" / "2026-11"
+    real.mkdir(parents=True)
+    (real / "index.html").write_text("the previous pack", encoding="utf-8")
+    link = tmp_path / "pack"
+    link.symlink_to(real)
+    write_pack(G, link)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (real / "index.html").read_text(encoding="utf-8") != "the previous pack"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack", "packs"]
+    assert sorted(p.name for p in real.parent.iterdir()) == [".2026-11.writer.lock", "2026-11"]

@@ -4,10 +4,9 @@ indicator contract with and without the indicator-status module."""
 
 from __future__ import annotations
 
+import copy
 import io
 import re
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.cli.report import bulletin_for, indicator_lines
 from kg.progress.ledger import LedgerRow, save
-from kg.report.model import EXAMPLE_MARK, NO_READINGS, Heading, IndicatorLine, Table, TargetRollup
+from kg.report.model import EXAMPLE_MARK, Heading, Table
 from kg.report.write_docx import write_docx
 from kg.report.write_html import write_html
 from kg.report.write_md import write_md
@@ -136,23 +135,26 @@ def test_html_is_self_contained_escaped_and_marked(plan_graph: Any, tmp_path: Pa
     assert hostile not in md and md.startswith(f"> **{EXAMPLE_MARK}**")
 
 
-def test_indicator_lines_without_and_with_the_status_module(bulletin: Any, plan_graph: Any,
-                                                            example: dict[str, Path],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    assert indicator_lines(plan_graph, "2025-06") is None  # the indicator-status module is not on this branch
-    assert any(getattr(b, "text", "") == NO_READINGS for b in bulletin.blocks)
+def test_indicator_lines_come_from_the_readings_by_the_published_rules(plan_graph: Any,
+                                                                      example: dict[str, Path]) -> None:
+    from kg.progress.graph import readings_from_graph
+    from kg.progress.rules import load_rules
+    from kg.progress.status import assess
 
-    fake = types.ModuleType("kg.progress.status")
-    line = IndicatorLine("G3", "结构调整迈出新步伐", "I3.1", "规模以上工业营业收入", 4321.5, "亿元", "1万亿元以上",
-                         "序时 50%", "red", "滞后", "below the pace")
-    fake.assess = lambda graph, period: ([line], [TargetRollup("G3", "结构调整迈出新步伐", "red")])  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "kg.progress.status", fake)
+    lines, targets = indicator_lines(plan_graph, "2025-06")  # type: ignore[misc]
+    report = assess(plan_graph, readings_from_graph(plan_graph), load_rules(), as_of="2025-06")
+    assert [(line.indicator, line.light) for line in lines] == [(s.code, s.verdict.light) for s in report.indicators]
+    assert [(t.target, t.light) for t in targets] == [(r.code, r.light) for r in report.targets]
     b = bulletin_for(plan_graph, "2025-06", example["ledger"], SEED, "2025-06-28")
-    rows = b.tables()["indicators-G3"].rows
-    assert rows == [["I3.1", "规模以上工业营业收入", "4321.5亿元", "1万亿元以上", "序时 50%", "红灯 red",
-                     "below the pace"]]
-    assert b.tables()["summary"].rows[0] == ["分项目标 targets", "0", "0", "1", "9"]
-    assert b.tables()["summary"].rows[1] == ["指标 indicators", "0", "0", "1", "19"]
+    shown = {row[0]: row for rows in (t.rows for name, t in b.tables().items() if name.startswith("indicators-"))
+             for row in rows}
+    assert set(shown) == {line.indicator for line in lines}  # every indicator, under its target
+    red = [line for line in lines if line.light == "red"]
+    assert red and all("红" in shown[line.indicator][5] for line in red)
+    without = copy.deepcopy(plan_graph)
+    without.nodes = {k: n for k, n in without.nodes.items() if n.kind not in ("Reading", "Assessment")}
+    without.edges = [e for e in without.edges if e.source in without.nodes and e.target in without.nodes]
+    assert indicator_lines(without, "2025-06") is None
 
 
 def test_report_cli_writes_each_format_and_refuses_bad_input(example: dict[str, Path], tmp_path: Path) -> None:

@@ -38,8 +38,14 @@ def test_the_rows_cut_by_commas_read_whole(plan_graph) -> None:  # type: ignore[
     assert plan_graph.nodes["M4"].name_en == "Supervise, assess and evaluate"
     [lead] = [e for e in plan_graph.edges if e.kind == "LEADS" and e.target == "T21"]
     assert lead.provenance.rationale == "Quality, standards and brands are market regulation's statutory remit"
-    assert plan_graph.nodes["D-commerce"].provenance.rationale == \
-        "Statutory owner of trade, consumption, foreign investment and open platforms"
+    whole = {"D-political-legal": "Coordinates public security, courts, procuratorate and social stability",
+             "D-miit": "Statutory owner of industry, manufacturing and the digital economy",
+             "D-commerce": "Statutory owner of trade, consumption, foreign investment and open platforms",
+             "D-hrss": "Statutory owner of employment, wages and social insurance",
+             "D-samr": "Statutory owner of market entry, quality and standards"}
+    assert {d: plan_graph.nodes[d].provenance.rationale for d in whole} == whole
+    [dep] = [e for e in plan_graph.edges if e.kind == "DEPENDS_ON" and (e.source, e.target) == ("T4", "T36")]
+    assert dep.props["reason"] == "Trade needs the air, land, sea and online channels"
 
 
 def _write_rows(path: Path, rows: list[list[str]]) -> None:
@@ -93,7 +99,8 @@ def test_every_overlay_cell_round_trips_file_to_store_to_export(seed_copy: Path,
 
     expected_rationale: dict[str, str] = {}
     expected_name_en: dict[str, str] = {}
-    for path in sorted(seed_copy.glob("*.csv")):
+    graph_overlays = ("names_en", "departments", "assignments", "dependencies", "contributions", "links")
+    for path in sorted(seed_copy / f"{name}.csv" for name in graph_overlays):
         (_, header), *records = _csv_rows(path)
         rows = [header]
         for line, row in records:

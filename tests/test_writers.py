@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED
+from tests.conftest import PLAN_EDGES, PLAN_NODES, SEED
 
 KG = str(Path(sys.executable).parent / "kg")
 LOCKED = "is being written by pid "
@@ -46,14 +46,14 @@ def test_eight_builds_at_once_leave_the_full_plan(tmp_path: Path) -> None:
     for args, code, out, err in results:
         assert "Traceback" not in err
         if code == 0:
-            assert out == f"built shenyang-2023-2025 in {db}: 172 nodes, 416 edges\n" and err == ""
+            assert out == f"built shenyang-2023-2025 in {db}: {PLAN_NODES} nodes, {PLAN_EDGES} edges\n" and err == ""
         else:
             assert "--wait" not in args, err  # a build that waits never gives up
             assert code == 1 and err.count("\n") == 1, err
             assert err.startswith(f"Error: {db} {LOCKED}") and err.endswith(
                 "(kg build); nothing was done (give --wait to wait for it)\n"), err
     assert sum(code == 0 for _, code, _, _ in results) >= 4
-    assert _nodes(db) == 172
+    assert _nodes(db) == PLAN_NODES
     assert sorted(p.name for p in tmp_path.iterdir()) == [".plan.lbug.writer.lock", "plan.lbug",
                                                           "plan.lbug.integrity.json"]
 
@@ -67,13 +67,13 @@ def test_kill_9_during_build_keeps_the_old_graph_and_the_next_build_works(tmp_pa
     time.sleep(random.uniform(0, 0.3))  # somewhere while the staged copy is written
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert _nodes(db) == 172  # the old graph answers, and the integrity record still matches it
+    assert _nodes(db) == PLAN_NODES  # the old graph answers, and the integrity record still matches it
     if db.stat().st_ino == old:
         assert any(p.name.startswith("plan.lbug.new-") for p in tmp_path.iterdir())  # killed before the swap
     result = _kg("build", "--db", str(db))  # the lock died with its holder; the leftovers are removed
     assert result.returncode == 0, result.stderr
     assert not any(p.name.startswith("plan.lbug.new") for p in tmp_path.iterdir())
-    assert _nodes(db) == 172
+    assert _nodes(db) == PLAN_NODES
 
 
 def test_a_held_lock_names_its_holder(tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_a_damaged_store_is_refused_not_read(built: Path, tmp_path: Path, damage
 def test_a_touched_but_unchanged_store_still_opens(built: Path, tmp_path: Path) -> None:
     db = _copy(built, tmp_path)
     os.utime(db)  # a new mtime; the same bytes: the hash decides
-    assert _nodes(db) == 172
+    assert _nodes(db) == PLAN_NODES
 
 
 def test_kill_9_during_pack_leaves_staging_that_the_next_pack_removes(built: Path, tmp_path: Path) -> None:
@@ -163,3 +163,41 @@ def test_a_build_killed_between_its_record_and_its_swap_leaves_a_store_that_open
     db.write_bytes(db.read_bytes()[:-1])
     with pytest.raises(Exception, match="changed outside kg build"):
         integrity.check(db)
+
+
+def test_build_into_a_symlink_writes_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    """os.replace onto the --db path replaced a link by the new database and left its target stale."""
+    real = tmp_path / "stores" / "plan.lbug"
+    real.parent.mkdir()
+    link = tmp_path / "plan.lbug"
+    link.symlink_to(real)
+    done = _kg("build", "--db", str(link))
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and real.is_file()
+    assert _nodes(real) == PLAN_NODES and _nodes(link) == PLAN_NODES
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket"])
+def test_build_never_replaces_a_special_file(tmp_path: Path, kind: str) -> None:
+    """--db naming a FIFO, a socket (or, as root, a device such as /dev/null) was replaced by a database file."""
+    import socket
+    import stat
+
+    path = tmp_path / "plan.lbug"
+    sock = None
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    try:
+        done = _kg("build", "--db", str(path))
+        mode = path.stat().st_mode
+    finally:
+        if sock is not None:
+            sock.close()
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"Error: {path}: exists and is not a regular file, it is not replaced " \
+                          "(valid: a database file name, e.g. .kg/plan.lbug)\n"
+    assert stat.S_ISFIFO(mode) if kind == "fifo" else stat.S_ISSOCK(mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("plan.lbug.new")]

@@ -20,17 +20,26 @@ class ReportFormat(StrEnum):
 
 
 def indicator_lines(graph: Any, period: str) -> tuple[list[Any], list[Any]] | None:
-    """The indicator rows and target roll-ups for the bulletin, from the indicator-status module when it is
-    installed (`kg.progress.status.assess(graph, period)`); None when it is absent: "indicator status: no readings".
-    """
-    import importlib
+    """The indicator rows and target roll-ups for the bulletin: the readings in the graph assessed by the
+    published rules (kg.progress.status) as of the period; None when the graph holds no reading at all, so the
+    bulletin says "indicator status: no readings"."""
+    from kg.progress.graph import readings_from_graph
+    from kg.progress.rules import load_rules
+    from kg.progress.status import assess
+    from kg.report.model import IndicatorLine, TargetRollup
 
-    try:
-        status = importlib.import_module("kg.progress.status")
-    except ImportError:
+    readings = readings_from_graph(graph)
+    if not readings:
         return None
-    lines, targets = status.assess(graph, period)  # the contract: (list[IndicatorLine], list[TargetRollup])
-    return list(lines), list(targets)
+    report = assess(graph, readings, load_rules(), as_of=period)
+    lines = []
+    for s in report.indicators:
+        aim = "" if s.target_value is None else f"{s.target_value:g}{s.unit}"
+        pace = "" if s.pace is None else f"{s.pace:g}{s.unit}"
+        lines.append(IndicatorLine(s.target, graph.nodes[s.target].name, s.code, s.name, s.value, s.unit, aim, pace,
+                                   s.verdict.light, s.verdict.label_zh, s.verdict.reason))
+    targets = [TargetRollup(r.code, r.name, r.light, r.label) for r in report.targets]
+    return lines, targets
 
 
 def bulletin_for(graph: Any, period: str, ledger: Path, seed: Path | None, issued: str | None = None) -> Any:

@@ -137,6 +137,7 @@ class _Parser:
         self.more: dict[tuple[int, str], tuple[ParsedItem, str, list[str]]] = {}
         self.ideology_end: int | None = None
         self.seen: list[tuple[int, str]] = []  # (line, norm) of content lines, for a period read from the body
+        self.front_lines: set[str] = set()  # the front block's short lines, known again as page headers
 
     # -- where each line ends ------------------------------------------------------------------------------
     def placed(self, line: _Line) -> None:
@@ -180,8 +181,13 @@ class _Parser:
             self.plan.credits.append(self.span(line))
             self.boilerplate(line)
             return
-        if front.RE_BOILERPLATE.match(line.norm):
+        if front.RE_BOILERPLATE.match(line.norm) or self.is_running_header(line):
             self.boilerplate(line)
+            return
+        # A .docx table row (cells joined by tabs; `一、<tab>总体要求` is Word's numbering, not a row): no rule
+        # reads tables yet, and none is lost or appended to a task.
+        if "\t" in line.raw and _numbering(line.norm)[0] is None:
+            self.unplaced(line, "a table row (cells joined by tabs); tables are not read into plan items")
             return
         level, _number, prefix = _numbering(line.norm)
         head, _, body, body_at = _head_body(line.norm, prefix)
@@ -190,6 +196,8 @@ class _Parser:
         if section is not None and section != self.section:
             self.seen.append((line.no, line.norm))
             self.flush_title()
+            if self.section is None:
+                self.remember_front()
             if section == "tasks":
                 self.areas_level = "l2"
             self.section = section
@@ -205,6 +213,26 @@ class _Parser:
             self.section, self.areas_level = "tasks", "l1"
         self.seen.append((line.no, line.norm))
         self.content(line, 0)
+
+    def is_running_header(self, line: _Line) -> bool:
+        """A page header repeated mid-document (a PDF's text layer or a printed page has one on every page): once
+        a section has begun, a short line equal to the title, the notice heading or a line of the letterhead, or
+        a date on its own (the signature's), belongs to no task or measure it would otherwise be appended to."""
+        if self.section is None or len(line.norm) >= 80:
+            return False
+        if front.RE_DATE.match(line.norm):
+            return True
+        return line.norm in self.front_lines or line.norm.replace(" ", "") in self.front_lines
+
+    def remember_front(self) -> None:
+        """The letterhead, notice heading, authority and title as written, to know them again as page headers."""
+        spans = [s for k, s in self.plan.notice.items() if k in ("heading", "authority", "title")]
+        spans += [s for s in self.plan.front_matter if len(s.quote) < 80 and "。" not in s.quote]
+        for s in spans:
+            self.front_lines.add(s.quote.translate(FULLWIDTH))
+            self.front_lines.add("".join(s.quote.translate(FULLWIDTH).split()))
+        if self.plan.title:
+            self.front_lines.add(self.plan.title.translate(FULLWIDTH))
 
     def content(self, line: _Line, at: int) -> None:
         handler = getattr(self, f"on_{self.section or 'front'}")
@@ -233,7 +261,7 @@ class _Parser:
                 return
             self.plan.front_matter.append(self.span(pending))
             self.placed(pending)
-        if front.RE_NOTICE_HEADING.match(n) and "《" in n and len(n) < 100:
+        if (front.RE_NOTICE_HEADING.match(n) and "《" in n and len(n) < 100) or front.is_issuing_heading(n):
             notice["heading"] = self.span(line)
             self.boilerplate(line)
         elif n.endswith(":") and len(n) < 80 and "。" not in n:

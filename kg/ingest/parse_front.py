@@ -23,11 +23,13 @@ RE_ISSUANCE = re.compile(r"》.{0,30}(?:印发给|现予印发|现印发|印发�
 RE_PLAN_WORD = re.compile(r"方案|规划|计划|纲要")
 RE_BODY_END_YEAR = re.compile(r"(?:到|至)(\d{4}) ?年")
 RE_AUTHORITY = re.compile(r"(人民政府|委员会|办公厅|办公室|委|政府)$")
-# Lines of a published page that carry no content: bylines, sources, editors, page numbers, attachment marks.
+# Lines of a published page that carry no content: bylines, sources, editors, page numbers (— 3 —, 第3页,共12页,
+# 3/12, or a bare 3 as a PDF's text layer gives it), attachment marks.
 RE_BOILERPLATE = re.compile(
     r"^(?:(?:本报|新华社)?记者\s?\S{1,12}|通讯员\s?\S{1,12}|来源[:].{0,40}|(?:责任)?编辑[:].{0,20}|"
     r"(?:发布日期|发布时间|信息来源|访问次数|浏览次数|字号)[:].{0,80}|\S{1,12}〔\d{4}〕\d{1,4}号|"
-    r"[-—–]\s?\d{1,4}\s?[-—–]|第\s?\d{1,4}\s?页(?:\s?共\s?\d{1,4}\s?页)?|附[件表]\d{0,2}略?|此页无正文|抄送[:].{0,200}|"
+    r"[-—–]\s?\d{1,4}\s?[-—–]|第\s?\d{1,4}\s?页(?:\s?[,/]?\s?共\s?\d{1,4}\s?页)?|共\s?\d{1,4}\s?页\s?[,/]?\s?第\s?\d{1,4}\s?页|"
+    r"\d{1,3}|\d{1,4}\s?/\s?\d{1,4}|附[件表]\d{0,2}略?|此页无正文|抄送[:].{0,200}|"
     r"[\S]{0,30}\d{4}年\d{1,2}月\d{1,2}日印发)$"
 )
 
@@ -39,6 +41,13 @@ def years(text: str) -> tuple[int, int] | None:
         return None
     a, b = m.group(1), m.group(2)
     return (int(a) if a.isdigit() else cn_year(a)), (int(b) if b.isdigit() else cn_year(b))
+
+
+def is_issuing_heading(norm: str) -> bool:
+    """关于印发…方案 as a web page or a letterhead gives it: often without 的通知 and after its 文号, so it ends
+    like a title; a sentence quoting one (为贯彻落实《…关于印发…》精神,…。) is not a heading."""
+    return (len(norm) < 150 and "。" not in norm and not norm.startswith(("为", "根据", "按照"))
+            and re.search(r"关于(?:印发|转发|下达)", norm) is not None)
 
 
 def is_period_line(norm: str) -> bool:

@@ -74,6 +74,12 @@ RE_ACTION = re.compile(r"^(?:新建|建设|建成|打造|培育|形成|新增|�
                        r"达到|新认定|新培育|壮大)+")
 
 
+# A batch named before a count (首批60个…, 第二批40个…) says which, not what: the noun after the number is the metric.
+RE_BATCH = re.compile(r"(?:首批|第[一二三四五六七八九十\d]{1,3}批|新一批|一批)")
+# What is done to the counted things, after their noun: 示范社区全面建成 -> 示范社区.
+RE_DONE = re.compile(r"(?:全面|全部|基本|顺利)?(?:建成投用|建成投运|投入使用|开工建设|建成|开工|投用|投运|落地)$")
+
+
 def _value(num: str | None) -> float:
     if not num:
         return 1.0  # 突破万亿元: the amount written in words is one of its magnitude
@@ -140,8 +146,9 @@ def _strip_metric(text: str) -> str:
 
 
 def _metric_after(clause: str, end: int) -> str:
-    """The noun a count is of: 建设10个产业园区 -> 产业园区."""
-    return re.sub(r"(?:以上|左右|以内|以下)$", "", clause[end:]).strip(" ,;:")
+    """The noun a count is of: 建设10个产业园区 -> 产业园区; 首批60个示范社区全面建成 -> 示范社区."""
+    noun = re.sub(r"(?:以上|左右|以内|以下)$", "", clause[end:]).strip(" ,;:")
+    return RE_DONE.sub("", noun) or noun
 
 
 class _Clauses:
@@ -267,7 +274,7 @@ class _Clauses:
             return
         else:
             name = _strip_metric(re.sub(r"三年|累计", "", metric_text))
-            if not name or RE_ACTION.fullmatch(name):
+            if not name or RE_ACTION.fullmatch(name) or RE_BATCH.fullmatch(name):
                 name = _metric_after(clause, quantities[0].end()) or self.last_metric or ""
             if not name:
                 self.skip(span, f"an indicator with no metric named before it: {clause!r}")

@@ -91,7 +91,8 @@ def decode(data: bytes, name: str | Path, encoding: str | None = None) -> tuple[
 
 
 def read_document(path: Path, encoding: str | None = None) -> Document:
-    """A plan text from .txt (any of ENCODINGS), .docx (paragraphs, then table rows) or a text-layer .pdf."""
+    """A plan text from .txt (any of ENCODINGS), .docx (paragraphs and table rows, cells joined by tabs, in
+    document order) or a text-layer .pdf."""
     suffix = path.suffix.lower()
     data = read_bytes(path)
     if suffix == ".docx":
@@ -116,10 +117,15 @@ def _docx_text(data: bytes, path: Path) -> str:
         raise UsageError(f"{path}: not a readable .docx file ({type(e).__name__})") from None
     except Exception as e:  # a damaged zip raises zipfile/lxml errors of several kinds
         raise UsageError(f"{path}: not a readable .docx file ({type(e).__name__})") from None
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("\t".join(_row_cells(row)))
+    from docx.table import Table as DocxTable
+
+    # In the order they stand: a table under 主要目标 read after all paragraphs became the last task's text.
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, DocxTable):
+            lines.extend("\t".join(_row_cells(row)) for row in block.rows)
+        else:
+            lines.append(block.text)
     return "\n".join(lines)
 
 

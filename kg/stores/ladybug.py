@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +106,18 @@ class LadybugStore:
         from kg.output import writable_folder
 
         self.close()
+        if self.path.is_symlink():  # the swap would replace the link itself and leave the file it names stale
+            self.path = Path(os.path.realpath(self.path))
         writable_folder(self.path.parent, self.path)
         if self.path.is_dir():
             raise UsageError(f"{self.path}: is a folder (valid: a database file name, e.g. .kg/plan.lbug)")
+        try:
+            mode: int | None = self.path.stat().st_mode
+        except OSError:
+            mode = None  # missing (made below), or unreadable: the staging and the swap say why
+        if mode is not None and not stat.S_ISREG(mode):  # a FIFO, a socket, /dev/null: never replaced
+            raise UsageError(f"{self.path}: exists and is not a regular file, it is not replaced "
+                             "(valid: a database file name, e.g. .kg/plan.lbug)")
         with writer_lock(self.path, "kg build", self._wait):
             for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}.new*"):
                 _remove_db(leftover)  # staged by a build that was killed: the lock says none is running
