@@ -5,6 +5,7 @@ A store is handed its settings by the caller; it never reads the environment its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -13,6 +14,7 @@ from kg.errors import UsageError
 from kg.model import COMMON_NODE_PROPS, EDGE_KINDS, NODE_KINDS, PROVENANCE_PROPS, Edge, Node, PlanGraph, Provenance
 
 DEFAULT_DB = Path(".kg") / "plan.lbug"
+RE_UID_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)_uid\b")  # $task_uid: the uid of the entity $task names
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,16 @@ def graph_from_rows(plan: str, nodes: list[tuple[str, dict[str, Any]]],
         graph.edges.append(Edge(kind, row["src"], row["dst"], prov(row),
                                 {k: row.get(k) for k in EDGE_KINDS[kind][1]}))
     return graph
+
+
+def derived_params(cypher: str, params: dict[str, Any], plan: str) -> dict[str, Any]:
+    """`params` with `plan` and, for each `$NAME_uid` the text uses, NAME's uid in that plan: what a store adds
+    before it runs a named query. The uid is a value like any other; nothing is formatted into the text."""
+    out = {"plan": plan, **params} if re.search(r"\$plan\b", cypher) else dict(params)
+    for name in RE_UID_USE.findall(cypher):
+        if name in params and f"{name}_uid" not in params:
+            out[f"{name}_uid"] = f"{plan}:{params[name]}"
+    return out
 
 
 def open_store(settings: StoreSettings) -> GraphStore:

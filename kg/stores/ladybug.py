@@ -3,6 +3,11 @@
 A build writes a complete new database beside the current one with `COPY ... FROM` Arrow tables and swaps it
 in only when it is complete, so a failed build leaves the previous graph intact. Queries open the file
 read-only, so the database itself refuses writes.
+
+Ladybug indexes only a table's primary key (`uid`, `<plan>:<id>`). A file may hold many plans (a province's
+cities), so the named queries never filter a whole table by `plan`: one entity is found by its uid, and a whole
+plan through `IN_PLAN`, a relation from each of the plan's nodes (its Plan node included) to its Plan node. It
+is an access path, not a fact of the plan: it is not in the model, and `read_graph` and `counts` leave it out.
 """
 
 from __future__ import annotations
@@ -14,11 +19,20 @@ from typing import Any
 
 from kg.errors import StoreError, UsageError
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
-from kg.stores.base import StoreSettings, edge_columns, edge_table, graph_from_rows, node_columns, node_table
+from kg.stores.base import (
+    StoreSettings,
+    derived_params,
+    edge_columns,
+    edge_table,
+    graph_from_rows,
+    node_columns,
+    node_table,
+)
 
 BUFFER_POOL = 256 * 1024**2  # the default would take most of the machine's memory
 _SIDE_FILES = (".wal", ".lock", ".shadow", ".tmp")
 _ARROW = {"STRING": "string", "INT64": "int64", "DOUBLE": "float64", "BOOL": "bool"}
+IN_PLAN = "IN_PLAN"
 
 
 def _arrow_type(kind: str) -> Any:
@@ -64,7 +78,22 @@ def ddl() -> list[str]:
         ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
         cols = ", ".join(f"{c} {t}" for c, t in edge_columns(kind).items())
         out.append(f"CREATE REL TABLE {kind}({ends}, {cols})")
+    out.append(f"CREATE REL TABLE {IN_PLAN}({', '.join(f'FROM {kind} TO Plan' for kind in NODE_KINDS)})")
     return out
+
+
+def membership(graphs: list[PlanGraph], nodes: dict[str, list[Any]]) -> dict[str, list[str]]:
+    """`IN_PLAN` rows for one kind's node columns: each node's uid to its plan's Plan node's uid. A graph without a
+    Plan node has no membership (it cannot be read from the file either: a plan is known by its Plan node)."""
+    roots = {g.plan_id: f"{g.plan_id}:{plans[0].id}" for g in graphs if (plans := g.of_kind("Plan"))}
+    pairs = [(uid, roots[plan]) for uid, plan in zip(nodes["uid"], nodes["plan"], strict=True) if plan in roots]
+    return {"from": [a for a, _ in pairs], "to": [b for _, b in pairs]}
+
+
+def copy_membership(conn: Any, kind: str, rows: dict[str, list[str]]) -> None:
+    if rows["from"]:
+        conn.execute(f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')",
+                     {"rows": arrow_table(rows, {"from": "STRING", "to": "STRING"})})
 
 
 class LadybugStore:
@@ -94,10 +123,15 @@ class LadybugStore:
         try:
             for statement in ddl():
                 conn.execute(statement)
+            members = {}
             for kind in NODE_KINDS:
-                _copy(conn, kind, node_table(graphs, kind), node_columns(kind))
+                nodes = node_table(graphs, kind)
+                _copy(conn, kind, nodes, node_columns(kind))
+                members[kind] = membership(graphs, nodes)
             for kind in EDGE_KINDS:
                 _copy(conn, kind, edge_table(graphs, kind), {"from": "STRING", "to": "STRING", **edge_columns(kind)})
+            for kind, rows in members.items():
+                copy_membership(conn, kind, rows)
         except RuntimeError as e:
             conn.close()
             db.close()
@@ -133,17 +167,19 @@ class LadybugStore:
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         conn = self._connection()
         params = dict(params or {})
-        if "$plan" in cypher and "plan" not in params:  # a file usually holds one plan: queries still name it
-            if self._plan is None:
-                plans = [r["plan"] for r in self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan ORDER BY plan",
-                                                           {})]
-                if len(plans) != 1:
-                    raise UsageError(f"{self.path} holds {len(plans)} plans ({', '.join(plans[:5])}"
-                                     f"{', ...' if len(plans) > 5 else ''}); name one with --plan" if plans else
-                                     f"{self.path} holds no plan: run `kg build` first")
-                self._plan = plans[0]
-            params["plan"] = self._plan
+        if "$plan" in cypher or "_uid" in cypher:  # a file usually holds one plan: queries still name it
+            params = derived_params(cypher, params, params.get("plan") or self._plan_id(conn))
         return self._execute(conn, cypher, params)
+
+    def _plan_id(self, conn: Any) -> str:
+        if self._plan is None:
+            plans = [r["plan"] for r in self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan ORDER BY plan", {})]
+            if len(plans) != 1:
+                raise UsageError(f"{self.path} holds {len(plans)} plans ({', '.join(plans[:5])}"
+                                 f"{', ...' if len(plans) > 5 else ''}); name one with --plan" if plans else
+                                 f"{self.path} holds no plan: run `kg build` first")
+            self._plan = plans[0]
+        return self._plan
 
     @staticmethod
     def _execute(conn: Any, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
