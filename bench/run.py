@@ -130,6 +130,7 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     t = time.perf_counter()
     db = ladybug.Database(str(path), buffer_pool_size=BUFFER_POOL)
     conn = ladybug.Connection(db)
+    conn.execute("BEGIN TRANSACTION")  # one commit: Ladybug's fastest way, and the one the store uses
     for statement in ddl():
         conn.execute(statement)
     for kind, table in tables.items():
@@ -138,6 +139,7 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     for kind, table in members.items():
         if table.num_rows:
             conn.execute(f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')", {"rows": table})
+    conn.execute("COMMIT")
     conn.close()
     db.close()
     return time.perf_counter() - t

@@ -88,19 +88,32 @@ def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None 
     return out
 
 
-def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None) -> dict[str, list[Any]]:
+def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None,
+               by_kind: list[dict[str, list[Edge]]] | None = None) -> dict[str, list[Any]]:
     """Every column of the edges of `kind`: `from` and `to` uids (prefixed by the plan id, or its entry in
-    `prefixes`), then every property column."""
+    `prefixes`), then every property column. `by_kind` (from `edges_by_kind`) saves a pass over every edge per
+    kind when all kinds are wanted."""
     out: dict[str, list[Any]] = {"from": [], "to": [], **{c: [] for c in edge_columns(kind)}}
-    for g in graphs:
+    for i, g in enumerate(graphs):
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
-        edges = [e for e in g.edges if e.kind == kind]
+        edges = by_kind[i].get(kind, []) if by_kind is not None else [e for e in g.edges if e.kind == kind]
         out["from"] += [f"{prefix}:{e.source}" for e in edges]
         out["to"] += [f"{prefix}:{e.target}" for e in edges]
         for prop in EDGE_KINDS[kind][1]:
             out[prop] += [e.props.get(prop) for e in edges]
         for column, attr in _PROV_ATTRS.items():
             out[column] += [getattr(e.provenance, attr) for e in edges]
+    return out
+
+
+def edges_by_kind(graphs: list[PlanGraph]) -> list[dict[str, list[Edge]]]:
+    """Each graph's edges grouped by kind, in one pass."""
+    out: list[dict[str, list[Edge]]] = []
+    for g in graphs:
+        groups: dict[str, list[Edge]] = {}
+        for e in g.edges:
+            groups.setdefault(e.kind, []).append(e)
+        out.append(groups)
     return out
 
 
