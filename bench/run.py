@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import history  # noqa: E402
+from kg.errors import KgError  # noqa: E402
 from kg.ingest.seed import load_plan  # noqa: E402
 from kg.model import EDGE_KINDS, NODE_KINDS, Edge, PlanGraph  # noqa: E402
 from kg.queries import ask, load_queries  # noqa: E402
@@ -251,7 +252,14 @@ def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: lis
         path = tmp / f"scale-{n}.lbug"
         store: Any = open_store(StoreSettings(path=path, plan="syn-0000"))
         t = time.perf_counter()
-        store.build_all(graphs)
+        try:
+            store.build_all(graphs)
+        except (KgError, MemoryError) as e:  # at the largest sizes: what fails first is the finding
+            row["ladybug_error"] = f"{type(e).__name__} after {time.perf_counter() - t:.1f} s: {e}"
+            row["process_peak_rss_mib"] = peak_rss_mib()
+            out[str(n)] = row
+            print(f"  scale N={n}: {row}", flush=True)
+            continue
         row["ladybug_build_s"] = time.perf_counter() - t
         row["ladybug_raw_copy_s"] = raw_ladybug(tmp / f"raw-{n}.lbug", graphs)
         row["ladybug_ratio"] = row["ladybug_build_s"] / row["ladybug_raw_copy_s"]
