@@ -184,6 +184,9 @@ def bench_build(tmp: Path, neo: StoreSettings | str) -> dict[str, Any]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     subprocess.run([KG, "build", "--db", str(db)], capture_output=True, check=True)
     out["ladybug_peak_rss_mib"] = round(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
+    # what that peak is spent on: the same steps one at a time in a fresh process
+    out["memory"] = json.loads(subprocess.run([sys.executable, str(ROOT / "bench" / "memory.py")], capture_output=True,
+                                              check=True, text=True).stdout)
     if isinstance(neo, str):
         out["neo4j"] = neo
     else:
@@ -357,6 +360,10 @@ STEPS = ("startup", "build", "queries", "views", "scale", "big_page")
 
 
 def run_all() -> None:
+    if os.environ.get("BENCH_BUFFER_POOL_MIB"):  # Ladybug's buffer pool for the scale runs (the store's is fixed)
+        import kg.stores.ladybug
+
+        kg.stores.ladybug.BUFFER_POOL = int(os.environ["BENCH_BUFFER_POOL_MIB"]) * 2**20
     sizes = [int(x) for x in os.environ.get("BENCH_SCALE", "1,10,100,1000").split(",")]
     steps = os.environ.get("BENCH_STEPS", ",".join(STEPS)).split(",")
     if set(steps) - set(STEPS):
@@ -365,7 +372,8 @@ def run_all() -> None:
     graph = load_plan()
     results: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d"),
                                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                               "commit": history.commit(ROOT), "steps": steps, "scale_sizes": sizes}
+                               "commit": history.commit(ROOT), "steps": steps, "scale_sizes": sizes,
+                               "ladybug_buffer_pool_mib": kg_ladybug_buffer_pool_mib()}
     neo4j_wanted = os.environ.get("BENCH_NEO4J", "yes") != "skip"
     with tempfile.TemporaryDirectory() as tmp_name, (neo4j_server() if neo4j_wanted else skipped()) as neo:
         tmp = Path(tmp_name)
@@ -384,6 +392,12 @@ def run_all() -> None:
     path = history.save(results)
     print(report(results))
     print(f"\nwritten: {path.relative_to(ROOT)} and bench/results/latest.json")
+
+
+def kg_ladybug_buffer_pool_mib() -> int:
+    from kg.stores import ladybug
+
+    return ladybug.BUFFER_POOL // 2**20
 
 
 # Out of scope until readings exist on main: the progress target is reported as not measured.

@@ -65,9 +65,12 @@ def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
 
 
 def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str]) -> None:
-    """Bulk-load columns into a table with COPY from an Arrow table."""
+    """Bulk-load columns into a table with COPY from an Arrow table; a failure names the table and its size."""
     if any(data.values()):
-        conn.execute(f"COPY {kind} FROM $rows", {"rows": arrow_table(data, columns)})
+        try:
+            conn.execute(f"COPY {kind} FROM $rows", {"rows": arrow_table(data, columns)})
+        except RuntimeError as e:
+            raise RuntimeError(f"copying {len(next(iter(data.values()))):,} rows into {kind}: {e}") from e
 
 
 def ddl() -> list[str]:
@@ -94,8 +97,11 @@ def membership(graphs: list[PlanGraph], nodes: dict[str, list[Any]]) -> dict[str
 
 def copy_membership(conn: Any, kind: str, rows: dict[str, list[str]]) -> None:
     if rows["from"]:
-        conn.execute(f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')",
-                     {"rows": arrow_table(rows, {"from": "STRING", "to": "STRING"})})
+        try:
+            conn.execute(f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')",
+                         {"rows": arrow_table(rows, {"from": "STRING", "to": "STRING"})})
+        except RuntimeError as e:
+            raise RuntimeError(f"copying {len(rows['from']):,} rows into {IN_PLAN} from {kind}: {e}") from e
 
 
 class LadybugStore:
