@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import networkx as nx
+import pytest
 
 from bench import history
 from bench.run import bench_scale, corpus, raw_ladybug, scale_tables
@@ -81,3 +82,16 @@ def test_scale_step_times_every_named_query_at_a_tiny_scale(tmp_path: Path, plan
         assert row["ladybug_ratio"] == row["ladybug_build_s"] / row["ladybug_raw_copy_s"]
     table = "\n".join(scale_tables(out))
     assert "| `impact` |" in table and "N=2" in table
+
+
+def test_memory_breakdown_runs_and_the_build_is_the_peak() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "memory.py")], capture_output=True, text=True,
+                         check=True).stdout
+    phases = json.loads(out)
+    assert phases[0]["phase"] == "Python started" and phases[-1]["phase"] == "database closed"
+    built = next(p for p in phases if p["phase"].startswith("built"))
+    assert built["rss_mib"] == max(p["rss_mib"] for p in phases)
+    assert sum(p["added_mib"] for p in phases[:-1]) == pytest.approx(built["rss_mib"], abs=0.5)
