@@ -40,12 +40,17 @@ def save(results: dict[str, Any], folder: Path = RESULTS_DIR) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = re.sub(r"[^0-9TZ]", "", results["started"])
     name = f"{stamp}-{re.sub(r'[^0-9a-z+]', '', results['commit'])}.json"
-    text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
-    for path in (folder / name, folder / LATEST):
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+    _write(folder / name, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    newest = runs(folder)[-1]  # two runs can overlap: latest.json is the one that started last
+    newest.pop("_file")
+    _write(folder / LATEST, json.dumps(newest, ensure_ascii=False, indent=2) + "\n")
     return folder / name
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def runs(folder: Path = RESULTS_DIR) -> list[dict[str, Any]]:

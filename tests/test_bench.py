@@ -55,6 +55,8 @@ def test_history_keeps_one_file_per_run_and_compares_the_last_two(tmp_path: Path
     saved = history.runs(tmp_path)
     assert [r["started"] for r in saved] == ["2026-11-27T10:00:00Z", "2026-11-27T11:00:00Z"]
     assert json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))["started"] == "2026-11-27T11:00:00Z"
+    history.save(_run("2026-11-27T10:30:00Z", "EPYC", 0.010, 1.2), tmp_path)  # began earlier, ended later
+    assert json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))["started"] == "2026-11-27T11:00:00Z"
     text, flagged = history.compare(saved[0], saved[1])
     # 30% slower: flagged, seconds and milliseconds alike; 8% faster ratio: not; counts are not rows
     assert flagged == ["queries/impact/ladybug", "scale/1000/queries/impact/ladybug_ms"]

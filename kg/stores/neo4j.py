@@ -94,15 +94,15 @@ class Neo4jStore:
             raise self._fail(e) from e
 
     def ensure_schema(self) -> None:
-        """The uid constraint, and per kind an index on uid (the named queries find one entity by its uid) and one
-        on plan (they list a plan's entities of a kind). The (plan, id) pair indexes of earlier versions go: a
-        composite index serves no query that names only the plan, and every index slows the load."""
+        """The uid constraint and the plan index on PlanNode (a query over a whole plan names `:PlanNode`), and
+        per kind an index on uid (the named queries find one entity by `(:Kind {uid: $x_uid})`). The per-kind
+        (plan, id) indexes of earlier versions go: the queries no longer use them, and each index slows the load
+        and the swap that renames a plan."""
         statements = ["CREATE CONSTRAINT plan_node_uid IF NOT EXISTS FOR (n:PlanNode) REQUIRE n.uid IS UNIQUE",
                       "CREATE INDEX plan_node_plan IF NOT EXISTS FOR (n:PlanNode) ON (n.plan)"]
-        statements += [f"DROP INDEX plan_{kind.lower()}_id IF EXISTS" for kind in NODE_KINDS]
+        statements += [f"DROP INDEX plan_{kind.lower()}_{old} IF EXISTS"
+                       for kind in NODE_KINDS for old in ("id", "plan")]
         statements += [f"CREATE INDEX plan_{kind.lower()}_uid IF NOT EXISTS FOR (n:{kind}) ON (n.uid)"
-                       for kind in NODE_KINDS]
-        statements += [f"CREATE INDEX plan_{kind.lower()}_plan IF NOT EXISTS FOR (n:{kind}) ON (n.plan)"
                        for kind in NODE_KINDS]
         def run(tx: Any, statement: str) -> None:
             tx.run(statement).consume()
