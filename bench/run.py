@@ -351,7 +351,7 @@ def main() -> None:
         latest = json.loads((history.RESULTS_DIR / history.LATEST).read_text(encoding="utf-8"))
         readme.write_text(history.replace_block(readme.read_text(encoding="utf-8"), readme_block(latest)),
                           encoding="utf-8")
-        print(f"README.md: benchmark block rewritten from bench/results/latest.json ({latest.get('_file', '')})")
+        print(f"README.md: benchmark block rewritten from bench/results/latest.json (run {latest.get('started')})")
         return
     run_all()
 
