@@ -27,9 +27,11 @@ def _pyvis_asset(name: str) -> str:
 
 
 def font_path() -> str:
-    import cvttf_NotoSansCJK_Regular as noto
+    """Noto Sans SC, the Simplified Chinese cut (mainland glyph forms of 户 骨 值 述 辶), OFL 1.1, as shipped by
+    the `pylopdf-fonts-zh-cn` package."""
+    import pylopdf_fonts_zh_cn
 
-    return str(noto.get_TTF_path())
+    return str(pylopdf_fonts_zh_cn.sans_path())
 
 
 @functools.lru_cache(maxsize=8)
