@@ -72,7 +72,8 @@ def network_data(view: View) -> dict[str, Any]:
     for n, (x, y) in view.positions.items():
         data = G.nodes[n]
         colour, shape, _, _, _ = KIND_STYLE.get(str(data.get("kind")), KIND_STYLE["Task"])
-        net.add_node(n, label=label(data, width=10), title=tooltip(data), shape=shape, color=colour, x=round(x, 1),
+        text = "\n".join(view.layout.boxes[n].lines) if n in view.layout.boxes else label(data)
+        net.add_node(n, label=text, title=tooltip(data), shape=shape, color=colour, x=round(x, 1),
                      y=round(y, 1), kind=str(data.get("kind")), size=22 if n == view.focus else 14,
                      borderWidth=4 if n == view.focus else 1, name=str(data.get("name", "")),
                      name_en=str(data.get("name_en") or ""),
@@ -84,8 +85,9 @@ def network_data(view: View) -> dict[str, Any]:
     return {"nodes": net.nodes, "edges": net.edges}
 
 
-def render_html(view: View, chars: str | None = None) -> str:
-    """The page for a view; `chars` are characters to put in its font subset besides the page's own."""
+def render_html(view: View, chars: str | None = None, back: str | None = None) -> str:
+    """The page for a view; `chars` are characters to put in its font subset besides the page's own; `back` is
+    the address of the index it belongs to (the meeting pack's), linked from its header."""
     data = network_data(view)
     kinds, edge_kinds = legend(view)
     payload = {
@@ -100,16 +102,18 @@ def render_html(view: View, chars: str | None = None) -> str:
     text = json.dumps(payload, ensure_ascii=False) + (chars or "") + UI_TEXT
     font = base64.b64encode(font_subset("".join(sorted(set(text))))).decode("ascii")
     values = {"TITLE": html.escape(f"{view.title} · {view.plan}"), "HEADING": html.escape(view.title),
-              "PLAN": html.escape(view.plan), "FONT": font, "VIS_CSS": _pyvis_asset("vis-network.css"),
+              "PLAN": html.escape(view.plan), "FONT": font,
+              "BACK": f'<a class="back" href="{html.escape(back)}">← 会议材料 Meeting pack</a> · ' if back else "",
+              "VIS_CSS": _pyvis_asset("vis-network.css"),
               "VIS_JS": _pyvis_asset("vis-network.min.js"), "DATA": script_json(payload)}
     # one pass: text coming from the data is never scanned again for markers
     return re.sub(r"@@([A-Z_]+)@@", lambda m: values[m.group(1)], TEMPLATE)
 
 
-def write_html(view: View, output: Path, chars: str | None = None) -> None:
+def write_html(view: View, output: Path, chars: str | None = None, back: str | None = None) -> None:
     from kg.output import write_atomic
 
-    write_atomic(output, render_html(view, chars))  # bytes in UTF-8 whatever the platform's default
+    write_atomic(output, render_html(view, chars, back))  # bytes in UTF-8 whatever the platform's default
 
 
 TEMPLATE = (Path(__file__).with_name("template.html")).read_text(encoding="utf-8")

@@ -3,7 +3,6 @@ input gives the same picture in both, every time."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +10,7 @@ import networkx as nx
 
 from kg.errors import UsageError
 from kg.model import KIND_LEVEL, natural_key
+from kg.render.layout import STAGE_H, STAGE_W, Box, Layout, Route, layered
 
 # kind -> (colour, vis-network shape, matplotlib marker, Chinese, English). One look per kind in every view.
 KIND_STYLE: dict[str, tuple[str, str, str, str, str]] = {
@@ -34,6 +34,10 @@ EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
 DEFAULT_EDGE = ("#9e9e9e", 1.0, False, "结构", "structure")
 # Rows of the hierarchical layout: the plan's levels, with indicators on a row of their own below departments.
 LEVELS = {**KIND_LEVEL, "Indicator": 6}
+# The rows named at the left of a picture, in the plan's words.
+ROW_NAMES = {"Plan": "方案", "Principle": "原则", "OverallGoal": "总目标", "Measure": "保障", "Target": "目标",
+             "Area": "领域", "Task": "任务", "Department": "部门", "Indicator": "指标"}
+PX = 21.0  # one em of the label font in page pixels (and in PNG pixels at 1920x1080): type of 21 px
 VIEWS = ("overview", "area", "department", "target", "task", "impact", "query")
 
 
@@ -46,7 +50,8 @@ class View:
     plan: str
     graph: nx.MultiDiGraph
     focus: str | None = None
-    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)  # box centres in page pixels
+    layout: Layout = field(default_factory=Layout)  # boxes, routes and row names in ems
 
 
 def _kind(G: nx.MultiDiGraph, n: str) -> str:
@@ -131,74 +136,36 @@ def build_view(G: nx.MultiDiGraph, view: str, entity: str | None = None, depth: 
                ids: set[str] | None = None, layout: str = "hierarchical", title: str | None = None) -> View:
     nodes, default_title = select(G, view, entity, depth, ids)
     sub = induced(G, nodes)
-    tasks_only = all(_kind(sub, n) == "Task" for n in sub)
-    node_levels = dependency_levels(sub) if tasks_only and len(sub) > 1 else None
-    positions = hierarchical(sub, node_levels=node_levels) if layout == "hierarchical" else force(sub)
-    return View(view, title or default_title, str(G.graph.get("plan", "")), sub, entity, positions)
+    drawn = hierarchical(sub) if layout == "hierarchical" else placed(sub, force(sub))
+    positions = {n: (round(x * PX, 1), round(y * PX, 1)) for n, (x, y) in drawn.centres().items()}
+    return View(view, title or default_title, str(G.graph.get("plan", "")), sub, entity, positions, drawn)
 
 
-def dependency_levels(G: nx.MultiDiGraph) -> dict[str, int] | None:
-    """For a view of tasks only: rows by dependency, what is waited on above what waits (None if cyclic)."""
-    waits = nx.DiGraph((v, u) for u, v, k in G.edges(data="kind") if k == "DEPENDS_ON")
-    waits.add_nodes_from(G)
-    if not nx.is_directed_acyclic_graph(waits):
-        return None
-    return {n: i for i, generation in enumerate(nx.topological_generations(waits)) for n in generation}
+def hierarchical(G: nx.MultiDiGraph) -> Layout:
+    """Rows from principle down to department and indicator (tasks split by dependency), crossings reduced,
+    labels as detailed as the stage allows: see kg/render/layout.py."""
+    return layered(G, lambda n: LEVELS.get(_kind(G, n), 7), lambda n, detail: label_lines(G.nodes[n], detail),
+                   lambda n: ROW_NAMES.get(_kind(G, n), ""))
 
 
-def hierarchical(G: nx.MultiDiGraph, dx: float = 180.0, dy: float = 220.0,
-                 node_levels: dict[str, int] | None = None) -> dict[str, tuple[float, float]]:
-    """Rows from principle down to department and indicator. Rows are reordered by the barycentre of each node's
-    neighbours in the rows above, then below, then above again (fewer crossings); ties keep the previous order,
-    then the code: deterministic. Every row spans the same width, so a node sits under its parents; very long
-    rows wrap onto several lines."""
-    levels: dict[int, list[str]] = {}
-    for n in G:
-        levels.setdefault(node_levels[n] if node_levels else LEVELS.get(_kind(G, n), 7), []).append(n)
-    rows = [sorted(members, key=natural_key) for _, members in sorted(levels.items())]
-    if not rows:
-        return {}
-    undirected = nx.Graph(G)
+def placed(G: nx.MultiDiGraph, positions: dict[str, tuple[float, float]], detail: int = 1) -> Layout:
+    """A layout from given positions (force or the model picture), scaled onto the stage, edges straight."""
+    from kg.render.layout import box_size
 
-    def slots() -> dict[str, float]:
-        return {n: (i + 0.5) / len(row) for row in rows for i, n in enumerate(row)}
-
-    for sweep in range(3):
-        down = sweep % 2 == 0
-        for r in (range(1, len(rows)) if down else range(len(rows) - 2, -1, -1)):
-            slot = slots()
-            reference = {n for row in (rows[:r] if down else rows[r + 1:]) for n in row}
-
-            def anchor(n: str, slot: dict[str, float] = slot, reference: set[str] = reference) -> float:
-                near = [slot[m] for m in undirected.neighbors(n) if m in reference]
-                return sum(near) / len(near) if near else slot[n]
-
-            def key(n: str, slot: dict[str, float] = slot, anchor: Any = anchor) -> tuple[Any, ...]:
-                return (anchor(n), slot[n], natural_key(n))
-
-            rows[r] = sorted(rows[r], key=key)
-    per_row = max(12, math.ceil(math.sqrt(max(len(r) for r in rows)) * 4))
-    width = (min(per_row, max(len(r) for r in rows)) - 1) * dx
-    positions = {}
-    line = 0
-    for ordered in rows:
-        # a row of 65 tasks wraps onto several lines so that it stays readable on a 16:9 screen
-        for start in range(0, len(ordered), per_row):
-            chunk = ordered[start:start + per_row]
-            positions.update({n: (((i + 0.5) / len(chunk) - 0.5) * (width + dx), float(line))
-                              for i, n in enumerate(chunk)})
-            line += 1
-    return _compact_rows(positions, dy)
-
-
-def _compact_rows(positions: dict[str, tuple[float, float]], dy: float) -> dict[str, tuple[float, float]]:
-    """Renumber the used y values to evenly spaced rows."""
-    ys = sorted({y for _, y in positions.values()})
-    rank = {y: i for i, y in enumerate(ys)}
-    xs = [x for x, _ in positions.values()] or [0.0]
-    width = max(xs) - min(xs)
-    step = max(dy * 0.7, 0.5 * width / max(len(ys) - 1, 1))  # a screen-shaped picture, not a thin strip
-    return {n: (x, rank[y] * step) for n, (x, y) in positions.items()}
+    out = Layout(detail=detail)
+    if not positions:
+        return out
+    xs, ys = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
+    sx = (STAGE_W - 10) / ((max(xs) - min(xs)) or 1.0)
+    sy = (STAGE_H - 4) / ((max(ys) - min(ys)) or 1.0)
+    for n, (x, y) in positions.items():
+        lines = label_lines(G.nodes[n], detail)
+        w, h = box_size(lines)
+        out.boxes[n] = Box(5 + (x - min(xs)) * sx, 2 + (y - min(ys)) * sy - h / 2, w, h, lines, 0)
+    for u, v, k in G.edges(data="kind"):
+        a, b = out.boxes[u], out.boxes[v]
+        out.routes.append(Route(u, v, str(k), [(a.x, a.y + a.h / 2), (b.x, b.y + b.h / 2)]))
+    return out
 
 
 def force(G: nx.MultiDiGraph, scale: float = 900.0) -> dict[str, tuple[float, float]]:
@@ -221,15 +188,54 @@ def tooltip(data: dict[str, Any]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def label(data: dict[str, Any], width: int = 8, lines: int = 3) -> str:
-    """A node's label: the code for tasks and indicators, then the Chinese name broken every `width`
-    characters, at most `lines` lines of name (the tooltip has the rest)."""
+def indicator_target(data: dict[str, Any]) -> str:
+    """An indicator's target in a few characters: `≥1720亿元 (2025)`, `年均≥12% (2025)`, `↓15% (2025)`."""
+    value, unit = data.get("value"), str(data.get("unit") or "")
+    year = f" ({data['target_year']})" if data.get("target_year") else ""
+    if value is None:  # relative or qualitative: the plan's words
+        words = {"above": "高于", "lead": "领先", "in_step": "同步"}.get(str(data.get("comparator")), "")
+        text = f"{words}{data.get('reference') or ''}" if data.get("reference") else str(data.get("comparator_zh")
+                                                                                         or "")
+        return f"{text}{year}"
+    number = f"{float(value):g}{unit}"
+    kind = data.get("indicator_kind")
+    if kind == "reduction":
+        return f"↓{number}{year}"
+    sign = "≥" if data.get("comparator") in ("at_least", "reach") else ""
+    return f"{'年均' if kind == 'annual_growth' else ''}{sign}{number}{year}"
+
+
+def code(data: dict[str, Any]) -> str:
+    """What names a node on a picture: its code; a department's short Chinese name (its code is an English slug)."""
+    if data.get("kind") == "Department":
+        return str(data.get("name", ""))
+    return str(data.get("id", ""))
+
+
+def label_lines(data: dict[str, Any], detail: int = 0) -> list[str]:
+    """A node's label at a level of detail: 0 the code and up to two lines of name (an indicator: its target);
+    1 the code and one short line; 2 the code alone. The tooltip and side panel have the rest."""
     name = str(data.get("name", ""))
-    parts = [name[i:i + width] for i in range(0, len(name), width)] or [""]
-    if len(parts) > lines:
-        parts = [*parts[:lines - 1], parts[lines - 1][:width - 1] + "…"]
-    head = [str(data.get("id"))] if data.get("kind") in ("Task", "Indicator") else []
-    return "\n".join(head + parts)
+    head = code(data)
+    if data.get("kind") == "Department":
+        return [name[i:i + 7] for i in range(0, len(name), 7)][:2] if detail < 2 else [_cut(name, 6)]
+    if data.get("kind") == "Indicator":
+        return [[head, indicator_target(data), _cut(name, 7)], [head, indicator_target(data)], [head]][detail]
+    if detail == 0:
+        parts = [name[i:i + 7] for i in range(0, len(name), 7)] or [""]
+        if len(parts) > 2:
+            parts = [parts[0], _cut(name[7:], 7)]
+        return [head, *parts]
+    return [[head, _cut(name, 6)], [head]][detail - 1]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def label(data: dict[str, Any], width: int = 8, lines: int = 3) -> str:
+    """A node's label on one string (the page's), the same text as the picture's most detailed label."""
+    return "\n".join(label_lines(data, 0))
 
 
 def edge_style(kind: str) -> tuple[str, float, bool, str, str]:
@@ -263,5 +269,6 @@ def schema_view() -> View:
     for edge_kind, (pairs, _) in EDGE_KINDS.items():
         for a, b in pairs:
             G.add_edge(a, b, key=edge_kind, kind=edge_kind)
+    drawn = placed(G, dict(SCHEMA_POSITIONS))
     return View("schema", "数据模型 Data model: the kinds of node and the relations between them",
-                "plan-kg", G, None, dict(SCHEMA_POSITIONS))
+                "plan-kg", G, None, {n: (x * PX, y * PX) for n, (x, y) in drawn.centres().items()}, drawn)
