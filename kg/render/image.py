@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from kg.render.layout import LINE_H, MARKER_W, PAD, STAGE_H, STAGE_W
-from kg.render.views import KIND_STYLE, View, edge_style, legend
+from kg.render.views import DISTANCE_FILLS, KIND_STYLE, LIGHTS, View, edge_style, legend
 
 FORMATS = ("png", "svg", "pdf")
 # per format: figure size in inches, one em of the label font in points, and where the legend goes
 PAGES = {"png": ((19.2, 10.8), 15.2, "right"), "svg": ((19.2, 10.8), 15.2, "right"),
          "pdf": ((11.69, 8.27), 11.2, "bottom")}
 DPI = 100
-LIGHTS = {"green": ("#1b9e77", "✓"), "yellow": ("#e6ab02", "!"), "red": ("#d95f02", "×"), "grey": ("#9e9e9e", "?")}
 DIRECTED = {"DEPENDS_ON"}  # edges drawn with an arrowhead (at the task waited on)
 
 
@@ -48,17 +47,21 @@ def draw(view: View, fmt: str = "png") -> Any:
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     (fig_w, fig_h), em_pt, legend_at = PAGES[fmt]
+    stage_w, stage_h = view.layout.stage
+    if (stage_w, stage_h) != (STAGE_W, STAGE_H):  # a poster: the paper follows its stage, type stays 11.2 pt
+        em_pt, legend_at = 11.2, "bottom"
+        fig_w, fig_h = (stage_w + 7.0) * em_pt / 72, (stage_h + 11.0) * em_pt / 72
     em_in = em_pt / 72
     layout = view.layout
     with plt.rc_context(_rc()):
         fig = plt.figure(figsize=(fig_w, fig_h), dpi=DPI)
         left_in, top_in = 5.4 * em_in, 3.6 * em_in
-        stage_w_in, stage_h_in = STAGE_W * em_in, STAGE_H * em_in
+        stage_w_in, stage_h_in = stage_w * em_in, stage_h * em_in
         ax = fig.add_axes((left_in / fig_w, 1 - (top_in + stage_h_in) / fig_h, stage_w_in / fig_w,
                            stage_h_in / fig_h))
         ax.set_axis_off()
-        ax.set_xlim(0, STAGE_W)
-        ax.set_ylim(STAGE_H, 0)  # ems, y down: the layout's own units, whatever the routes would autoscale to
+        ax.set_xlim(0, stage_w)
+        ax.set_ylim(stage_h, 0)  # ems, y down: the layout's own units, whatever the routes would autoscale to
         ax.set_autoscale_on(False)
         G = view.graph
         for route in layout.routes:
@@ -78,11 +81,14 @@ def draw(view: View, fmt: str = "png") -> Any:
             colour, _, marker, _, _ = KIND_STYLE.get(kind, KIND_STYLE["Task"])
             light = LIGHTS.get(str(data.get("light")))
             focus = n == view.focus
+            distance = data.get("view_distance")
+            fill = (light[0] + "33" if light else DISTANCE_FILLS[min(int(distance), 3)] + "99"
+                    if distance is not None else "white")
             patch = FancyBboxPatch((box.x - box.w / 2, box.y), box.w, box.h, boxstyle="round,pad=0,rounding_size=0.3",
-                                   facecolor=light[0] + "33" if light else "white",
+                                   facecolor=fill,
                                    edgecolor=light[0] if light else colour,
                                    linewidth=(4.0 if light or focus else 1.6) * em_pt / 15,
-                                   linestyle="-" if not data.get("view_supporting") else "--", zorder=2)
+                                   linestyle="--" if data.get("view_role") == "support" else "-", zorder=2)
             patch.set_gid(f"box:{n}")
             ax.add_patch(patch)
             ax.scatter([box.x - box.w / 2 + PAD + MARKER_W / 2 - 0.1], [box.y + box.h / 2], s=(0.95 * em_pt) ** 2,
@@ -108,10 +114,23 @@ def draw(view: View, fmt: str = "png") -> Any:
         fig.text(left_in / fig_w * 0.15, 1 - 2.5 * em_in / fig_h, note, fontsize=em_pt * 0.8, color="#616161",
                  va="center")
         kinds, edge_kinds = legend(view)
-        handles = [Line2D([], [], marker=KIND_STYLE[k][2], color=KIND_STYLE[k][0], markeredgecolor="#212121",
+        handles: list[Any] = [Line2D([], [], marker=KIND_STYLE[k][2], color=KIND_STYLE[k][0], markeredgecolor="#212121",
                           markeredgewidth=0.5, linestyle="", markersize=em_pt * 0.95, label=text) for k, text in kinds]
         handles += [Line2D([], [], color=edge_style(e)[0], linewidth=2.5,
                            linestyle="--" if edge_style(e)[2] else "-", label=text) for e, text in edge_kinds]
+        if any(G.nodes[n].get("view_role") for n in G):  # a department's view: its role shown by the box
+            from matplotlib.patches import Patch
+
+            handles += [Patch(facecolor="white", edgecolor="#424242", linewidth=2, linestyle="-",
+                              label="牵头 leads (solid box)"),
+                        Patch(facecolor="white", edgecolor="#424242", linewidth=2, linestyle="--",
+                              label="配合 supports (dashed box)")]
+        distances = sorted({int(G.nodes[n]["view_distance"]) for n in G if G.nodes[n].get("view_distance") is not None})
+        if distances:
+            from matplotlib.patches import Patch
+
+            handles += [Patch(facecolor=DISTANCE_FILLS[min(d, 3)] + "99", edgecolor="#424242",
+                              label=f"影响距离 {d} step{'s' if d != 1 else ''} from the slip") for d in distances]
         if any(G.nodes[n].get("light") for n in G):
             handles += [Line2D([], [], marker="o", color=c, linestyle="", markersize=em_pt * 0.9,
                                label=f"{s} {name}") for name, (c, s) in LIGHTS.items()]
@@ -138,7 +157,20 @@ def render_image(view: View, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def write_image(view: View, output: Path) -> None:
+def compact_png(png: bytes, colours: int = 96) -> bytes:
+    """The PNG with a palette of `colours` (a pack of 70 pictures fits in an e-mail; text stays crisp)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        out = io.BytesIO()
+        image.convert("RGB").quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            out, format="png", optimize=True)
+    return out.getvalue()
+
+
+def write_image(view: View, output: Path, compact: bool = False) -> None:
     from kg.output import write_atomic
 
-    write_atomic(output, render_image(view, output.suffix.lower().lstrip(".")))
+    fmt = output.suffix.lower().lstrip(".")
+    data = render_image(view, fmt)
+    write_atomic(output, compact_png(data) if compact and fmt == "png" else data)

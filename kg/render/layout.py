@@ -65,6 +65,7 @@ class Layout:
     height: float = STAGE_H
     detail: int = 0  # 0: code and name; 1: code and a short name; 2: code only
     fits: bool = True  # False when even codes alone overflow the stage (the caller splits such a view)
+    stage: tuple[float, float] = (STAGE_W, STAGE_H)  # the drawing area it was made for, in ems
 
     def centres(self) -> dict[str, tuple[float, float]]:
         return {n: (b.x, b.y + b.h / 2) for n, b in self.boxes.items()}
@@ -81,10 +82,10 @@ def box_size(lines: Sequence[str]) -> tuple[float, float]:
 
 # -- layers ---------------------------------------------------------------------------------------------------
 
-def assign_layers(G: nx.MultiDiGraph, level: Callable[[str], int]) -> list[list[str]]:
+def assign_layers(G: nx.MultiDiGraph, level: Callable[[str], float]) -> list[list[str]]:
     """Rows by level; within the task row, sub-rows by dependency (what is waited on above what waits). Cycles,
     if any, are broken at an arbitrary but fixed edge."""
-    by_level: dict[int, list[str]] = {}
+    by_level: dict[float, list[str]] = {}
     for n in G:
         by_level.setdefault(level(n), []).append(n)
     layers: list[list[str]] = []
@@ -303,18 +304,25 @@ def _fit_in_order(layer: list[str], want: dict[str, float], widths: dict[str, fl
     return {n: (a[n] + b[n]) / 2 for n in layer}
 
 
-def layered(G: nx.MultiDiGraph, level: Callable[[str], int], labels: Callable[[str, int], list[str]],
+def layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable[[str, int], list[str]],
             row_name: Callable[[str], str], stage: tuple[float, float] = (STAGE_W, STAGE_H)) -> Layout:
     """The layout with the most detailed labels that fits the stage (detail 0, 1, then 2)."""
     layout = Layout()
+    layers = assign_layers(G, level)
     for detail in (0, 1, 2):
+        if detail < 2:  # a cheap lower bound first: rows wrapped without the edges' gaps already too tall?
+            size = {n: box_size(labels(n, detail)) for n in G}
+            lines, _ = wrap(layers, {n: size[n][0] for n in G}, [stage[0]] * len(layers))
+            need = sum(max(size[n][1] for n in line) for line in lines) + GAP_Y * (len(lines) - 1)
+            if need > stage[1]:
+                continue
         layout = _layered(G, level, labels, row_name, detail, stage)
         if layout.fits:
             break
     return layout
 
 
-def _layered(G: nx.MultiDiGraph, level: Callable[[str], int], labels: Callable[[str, int], list[str]],
+def _layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable[[str, int], list[str]],
              row_name: Callable[[str], str], detail: int, stage: tuple[float, float]) -> Layout:
     stage_w, stage_h = stage
     text = {n: labels(n, detail) for n in G}
@@ -373,7 +381,8 @@ def _layered(G: nx.MultiDiGraph, level: Callable[[str], int], labels: Callable[[
         tops.append(at)
         at += h + gap
     height = at - gap if proper else 0.0
-    layout = Layout(width=max(stage_w, hi - lo), height=max(height, 0.0), detail=detail, fits=fits)
+    layout = Layout(width=max(stage_w, hi - lo), height=max(height, 0.0), detail=detail, fits=fits,
+                    stage=(stage_w, stage_h))
     for i, layer in enumerate(proper):
         for n in layer:
             if n in G:

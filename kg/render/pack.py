@@ -12,16 +12,18 @@ import networkx as nx
 from kg.errors import UsageError
 from kg.model import natural_key
 from kg.output import ordinary_mode, write_atomic
-from kg.render.html import write_html
+from kg.render.html import write_assets, write_html
 from kg.render.image import write_image
 from kg.render.views import build_view
 
 
-def write_pack(G: nx.MultiDiGraph, out: Path, workers: int | None = None) -> list[tuple[str, str]]:
+def write_pack(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
+               views: list[tuple[str, str | None]] | None = None) -> list[tuple[str, str]]:
     """Write the pack into `out`; returns [(title, file stem)] in the order of the index.
 
     The pack is written into a folder beside `out` and moved into place when complete: a failure leaves the
-    previous pack (or none), never half of one. Views are drawn in `workers` processes (default: the cores)."""
+    previous pack (or none), never half of one. Views are drawn in `workers` processes (default: the cores);
+    `views` narrows the pack to some of pack_views(G) (the README's screenshots)."""
     import shutil
     import tempfile
 
@@ -30,7 +32,7 @@ def write_pack(G: nx.MultiDiGraph, out: Path, workers: int | None = None) -> lis
         raise UsageError(f"{out} is a file; the meeting pack is a folder")
     work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
-        entries = _write_views(G, work, workers)
+        entries = _write_views(G, work, workers, views)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -77,11 +79,12 @@ ANSWERS = {"overview": "Which principles guide which targets, and which areas se
 
 _G: nx.MultiDiGraph | None = None
 _CHARS = ""
+_STEMS: list[str] = []
 
 
-def _start_worker(G: nx.MultiDiGraph, chars: str) -> None:
-    global _G, _CHARS
-    _G, _CHARS = G, chars
+def _start_worker(G: nx.MultiDiGraph, chars: str, stems: list[str]) -> None:
+    global _G, _CHARS, _STEMS
+    _G, _CHARS, _STEMS = G, chars, stems
 
 
 def _render_one(job: tuple[str, str | None, str]) -> tuple[str, str, bool]:
@@ -90,12 +93,13 @@ def _render_one(job: tuple[str, str | None, str]) -> tuple[str, str, bool]:
     assert _G is not None
     view = build_view(_G, kind, entity)
     stem = kind if entity is None else f"{kind}-{entity}"
-    write_html(view, Path(folder) / f"{stem}.html", _CHARS, back="index.html")
-    write_image(view, Path(folder) / f"{stem}.png")
+    write_html(view, Path(folder) / f"{stem}.html", _CHARS, back="index.html", assets="assets", pack=_STEMS)
+    write_image(view, Path(folder) / f"{stem}.png", compact=True)
     return view.title, stem, view.layout.detail == 2
 
 
-def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None) -> list[tuple[str, str]]:
+def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
+                 only: list[tuple[str, str | None]] | None = None) -> list[tuple[str, str]]:
     import os
     import string
     from concurrent.futures import ProcessPoolExecutor
@@ -103,19 +107,21 @@ def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None) -> l
     from kg.render.html import UI_TEXT
     from kg.render.views import select
 
-    views = pack_views(G)
+    views = pack_views(G) if only is None else only
     # one font subset serves every page (made once per worker): the plan's text, every title, what labels add
     texts = [v for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str)]
     titles = [select(G, kind, entity)[1] for kind, entity in views]
     chars = "".join(sorted(set("".join(texts + titles) + "".join(SECTIONS.values()) + UI_TEXT + "…≥↓年均()←会议材料"
                                + string.printable.strip())))
+    write_assets(out / "assets", chars)
+    stems = [kind if entity is None else f"{kind}-{entity}" for kind, entity in views]
     jobs = [(kind, entity, str(out)) for kind, entity in views]
     workers = workers or min(len(jobs), os.cpu_count() or 1, 4)
     if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(G, chars)) as pool:
+        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(G, chars, stems)) as pool:
             done = list(pool.map(_render_one, jobs))
     else:
-        _start_worker(G, chars)
+        _start_worker(G, chars, stems)
         done = [_render_one(job) for job in jobs]
     entries = [(title, stem) for title, stem, _ in done]
     sections: dict[str, list[str]] = {}
@@ -136,9 +142,11 @@ def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None) -> l
 
 INDEX = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>会议材料 Meeting pack · @@PLAN@@</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self'">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; font-src 'self'">
 <style>
-body{font-family:"Noto Sans SC","Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;
+@font-face{font-family:"PlanKG CJK";src:url("assets/plan-kg-sc.otf") format("opentype")}
+body{font-family:"PlanKG CJK",sans-serif;margin:24px;
 line-height:1.5;font-size:20px;color:#212121}
 h1{font-size:32px;margin:0 0 4px} h2{font-size:26px;border-bottom:2px solid #ddd;margin-top:32px}
 nav{margin:8px 0 16px}

@@ -12,17 +12,18 @@ from kg.errors import UsageError
 from kg.model import KIND_LEVEL, natural_key
 from kg.render.layout import STAGE_H, STAGE_W, Box, Layout, Route, layered
 
-# kind -> (colour, vis-network shape, matplotlib marker, Chinese, English). One look per kind in every view.
+# kind -> (colour, vis-network shape, matplotlib marker, Chinese, English). One look per kind in every view; the
+# colours are Okabe and Ito's palette for colour-vision deficiencies (tests/test_render_colour.py checks them).
 KIND_STYLE: dict[str, tuple[str, str, str, str, str]] = {
-    "Plan": ("#37474f", "box", "s", "方案", "Plan"),
-    "Principle": ("#8e24aa", "diamond", "D", "原则", "Principle"),
-    "OverallGoal": ("#b71c1c", "star", "*", "总体目标", "Overall goal"),
-    "Measure": ("#6d4c41", "square", "s", "保障措施", "Safeguard measure"),
-    "Target": ("#e53935", "triangle", "^", "目标", "Target"),
-    "Area": ("#1e88e5", "hexagon", "h", "突破领域", "Area of breakthrough"),
-    "Task": ("#43a047", "dot", "o", "重点任务", "Key task"),
-    "Indicator": ("#fb8c00", "triangleDown", "v", "指标", "Indicator"),
-    "Department": ("#00897b", "ellipse", "p", "责任部门", "Department"),
+    "Plan": ("#555555", "box", "s", "方案", "Plan"),
+    "Principle": ("#CC79A7", "diamond", "D", "原则", "Principle"),
+    "OverallGoal": ("#000000", "star", "*", "总体目标", "Overall goal"),
+    "Measure": ("#999999", "square", "s", "保障措施", "Safeguard measure"),
+    "Target": ("#D55E00", "triangle", "^", "目标", "Target"),
+    "Area": ("#0072B2", "hexagon", "h", "突破领域", "Area of breakthrough"),
+    "Task": ("#009E73", "dot", "o", "重点任务", "Key task"),
+    "Indicator": ("#E69F00", "triangleDown", "v", "指标", "Indicator"),
+    "Department": ("#56B4E9", "ellipse", "p", "责任部门", "Department"),
 }
 # edge kind -> (colour, width, dashed, Chinese, English). Lead and supporting ownership look different.
 EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
@@ -33,12 +34,20 @@ EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
 }
 DEFAULT_EDGE = ("#9e9e9e", 1.0, False, "结构", "structure")
 # Rows of the hierarchical layout: the plan's levels, with indicators on a row of their own below departments.
-LEVELS = {**KIND_LEVEL, "Indicator": 6}
+# Indicators sit right under the targets they measure (one short link per target, not one long one per task).
+LEVELS: dict[str, float] = {**KIND_LEVEL, "Indicator": 2.5}
 # The rows named at the left of a picture, in the plan's words.
 ROW_NAMES = {"Plan": "方案", "Principle": "原则", "OverallGoal": "总目标", "Measure": "保障", "Target": "目标",
              "Area": "领域", "Task": "任务", "Department": "部门", "Indicator": "指标"}
+# status lights (set on nodes by the progress engine as `light` and `light_reason`): a colour and a symbol that
+# still reads in black-and-white print
+LIGHTS = {"green": ("#1b9e77", "✓"), "yellow": ("#e6ab02", "!"), "red": ("#d95f02", "×"), "grey": ("#9e9e9e", "?")}
+# an impact view's fill by distance from the slipped task: near is dark (ColorBrewer OrRd), far is pale
+DISTANCE_FILLS = ("#d7301f", "#fc8d59", "#fdcc8a", "#fef0d9")
 PX = 21.0  # one em of the label font in page pixels (and in PNG pixels at 1920x1080): type of 21 px
-VIEWS = ("overview", "area", "department", "target", "task", "impact", "query")
+VIEWS = ("overview", "area", "department", "target", "task", "impact", "query", "poster")
+# the poster's drawing area in ems of 11.2 pt type: A3 landscape, or A1 when A3 would show codes only
+POSTER_STAGES = {"A3": (99.3, 64.1), "A1": (205.8, 139.3)}  # + margins = 16.54x11.69 in, 33.11x23.39 in
 
 
 @dataclass
@@ -52,6 +61,7 @@ class View:
     focus: str | None = None
     positions: dict[str, tuple[float, float]] = field(default_factory=dict)  # box centres in page pixels
     layout: Layout = field(default_factory=Layout)  # boxes, routes and row names in ems
+    details: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # the side panel's lists, per node
 
 
 def _kind(G: nx.MultiDiGraph, n: str) -> str:
@@ -103,6 +113,10 @@ def select(G: nx.MultiDiGraph, view: str, entity: str | None = None, depth: int 
     if view == "impact":
         nodes = {r["id"] for r in analysis.impact(G, entity or "")}
         return nodes, f"影响 Impact: what a slip in {entity} {name} puts at risk"
+    if view == "poster":
+        leads = {u for u, _, k in G.edges(data="kind") if k == "LEADS"}
+        nodes = {n for n in G if _kind(G, n) in ("Principle", "OverallGoal", "Target", "Area", "Task")} | leads
+        return nodes, "全景 The plan on one page: principles → targets → areas → tasks → lead departments"
     if view == "query":
         nodes = {i for i in ids or set() if i in G}
         if not nodes:
@@ -136,16 +150,64 @@ def build_view(G: nx.MultiDiGraph, view: str, entity: str | None = None, depth: 
                ids: set[str] | None = None, layout: str = "hierarchical", title: str | None = None) -> View:
     nodes, default_title = select(G, view, entity, depth, ids)
     sub = induced(G, nodes)
-    drawn = hierarchical(sub) if layout == "hierarchical" else placed(sub, force(sub))
+    if view == "department" and entity in sub and len(sub) > 1:
+        # the department is the view's subject: its tasks are grouped in a row it leads and a row it supports
+        # (solid and dashed boxes) instead of one edge from one box to every task, which crossed everything
+        for _, task, kind in G.out_edges(entity, data="kind"):
+            if task in sub and kind in ("LEADS", "SUPPORTS"):
+                sub.nodes[task]["view_role"] = "lead" if kind == "LEADS" else "support"
+        sub.remove_node(entity)
+    if view == "impact" and entity is not None and entity in sub:
+        from kg import analysis
+
+        for row in analysis.impact(G, entity):  # coloured by how far the slip travels to reach each entity
+            if row["id"] in sub:
+                sub.nodes[row["id"]]["view_distance"] = row["distance"]
+    if view == "poster":  # the chain only: who leads, not who supports or what waits on what
+        sub.remove_edges_from([(u, v, k) for u, v, k in sub.edges(keys=True)
+                               if k in ("SUPPORTS", "DEPENDS_ON", "CONTRIBUTES_TO")])
+        drawn = hierarchical(sub, POSTER_STAGES["A3"])
+        if drawn.detail == 2:
+            drawn = hierarchical(sub, POSTER_STAGES["A1"])
+    else:
+        drawn = hierarchical(sub) if layout == "hierarchical" else placed(sub, force(sub))
     positions = {n: (round(x * PX, 1), round(y * PX, 1)) for n, (x, y) in drawn.centres().items()}
-    return View(view, title or default_title, str(G.graph.get("plan", "")), sub, entity, positions, drawn)
+    return View(view, title or default_title, str(G.graph.get("plan", "")), sub, entity, positions, drawn,
+                {n: details(G, n) for n in sub})
 
 
-def hierarchical(G: nx.MultiDiGraph) -> Layout:
+def details(G: nx.MultiDiGraph, n: str) -> dict[str, list[str]]:
+    """What the side panel lists for a node, from the whole plan (not only the view): who leads and who supports
+    a task, the indicators it serves (with their targets and lights), its area; a department's tasks."""
+    def names(nodes: list[str]) -> list[str]:
+        return [f"{code(G.nodes[m])} {G.nodes[m].get('name', '')}" if G.nodes[m].get("kind") != "Department"
+                else str(G.nodes[m].get("name", "")) for m in sorted(nodes, key=natural_key)]
+
+    ins = [(u, k) for u, _, k in G.in_edges(n, data="kind")]
+    outs = [(v, k) for _, v, k in G.out_edges(n, data="kind")]
+    indicators = [m for m, k in outs if k in ("CONTRIBUTES_TO", "MEASURED_BY")]
+    out = {"lead": names([m for m, k in ins if k == "LEADS"]),
+           "supporting": names([m for m, k in ins if k == "SUPPORTS"]),
+           "indicators": [f"{m} {G.nodes[m].get('name', '')} {indicator_target(G.nodes[m])}"
+                          + (f" · {G.nodes[m]['light']}" if G.nodes[m].get("light") else "")
+                          for m in sorted(indicators, key=natural_key)],
+           "areas": names([m for m, k in ins if k == "HAS_TASK"]),
+           "leads": names([m for m, k in outs if k == "LEADS"]),
+           "supports": names([m for m, k in outs if k == "SUPPORTS"])}
+    return {k: v for k, v in out.items() if v}
+
+
+def hierarchical(G: nx.MultiDiGraph, stage: tuple[float, float] = (STAGE_W, STAGE_H)) -> Layout:
     """Rows from principle down to department and indicator (tasks split by dependency), crossings reduced,
     labels as detailed as the stage allows: see kg/render/layout.py."""
-    return layered(G, lambda n: LEVELS.get(_kind(G, n), 7), lambda n, detail: label_lines(G.nodes[n], detail),
-                   lambda n: ROW_NAMES.get(_kind(G, n), ""))
+    def level(n: str) -> float:
+        return LEVELS.get(_kind(G, n), 7) + (0.5 if G.nodes[n].get("view_role") == "support" else 0.0)
+
+    def row(n: str) -> str:
+        role = G.nodes[n].get("view_role")
+        return {"lead": "牵头任务", "support": "配合任务"}.get(str(role), ROW_NAMES.get(_kind(G, n), ""))
+
+    return layered(G, level, lambda n, detail: label_lines(G.nodes[n], detail), row, stage)
 
 
 def placed(G: nx.MultiDiGraph, positions: dict[str, tuple[float, float]], detail: int = 1) -> Layout:
