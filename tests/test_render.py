@@ -209,6 +209,8 @@ def test_pack_links_overview_areas_and_lead_departments(G, tmp_path: Path) -> No
     owners = {u for u, _, k in G.edges(keys=True) if k in ("LEADS", "SUPPORTS")}
     stems = [stem for _, stem in entries]
     assert stems[0] == "overview" and len(stems) == 1 + 10 + 13 + len(owners) + 5  # and 5 impacts
+    assert 'href="matrix-1.png"' in index and (tmp_path / "pack" / "matrix-1.png").read_bytes()[:4] == b"\x89PNG"
+    assert index.index('id="department"') < index.index('id="matrix"') < index.index('id="impact"')
     for stem in stems:
         assert f'href="{stem}.html"' in index and f'href="{stem}.png"' in index
         assert (tmp_path / "pack" / f"{stem}.html").stat().st_size > 0

@@ -64,3 +64,18 @@ def test_impact_view_is_filled_by_distance(G) -> None:  # type: ignore[no-untype
     for n, fill in fills.items():
         assert fill == pytest.approx(to_rgba(DISTANCE_FILLS[min(distance[n], 3)] + "99")), n
     assert len({distance[n] for n in fills}) >= 3 and any("影响距离" in t for t in legend)
+
+
+def test_matrix_heat_map_is_split_not_shrunk(G) -> None:  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from PIL import Image
+
+    from kg.analysis import ownership_matrix
+    from kg.render.matrix import ROWS, matrix_pages, render_matrix
+
+    pages = matrix_pages(G)
+    rows = [r for page in pages for r in page["rows"]]
+    assert rows == ownership_matrix(G)["rows"] and all(len(p["rows"]) <= ROWS for p in pages) and len(pages) >= 2
+    with Image.open(BytesIO(render_matrix(pages[0], "shenyang"))) as image:
+        assert image.size == (1920, 1080)

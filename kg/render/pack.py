@@ -70,7 +70,8 @@ def pack_views(G: nx.MultiDiGraph) -> list[tuple[str, str | None]]:
 
 
 SECTIONS = {"overview": "总览 Overview", "target": "目标 Targets", "area": "领域 Areas",
-            "department": "部门 Departments", "impact": "影响 Impact of the most depended-on tasks"}
+            "department": "部门 Departments", "matrix": "责任矩阵 Department × target matrix",
+            "impact": "影响 Impact of the most depended-on tasks"}
 ANSWERS = {"overview": "Which principles guide which targets, and which areas serve each target?",
            "target": "Who must deliver this target: its areas, tasks, departments and indicators?",
            "area": "Which tasks make up this area, and which departments lead or support them?",
@@ -131,6 +132,20 @@ def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
             f'<li><a href="{html.escape(stem)}.html"><img src="{html.escape(stem)}.png" alt="" loading="lazy" '
             f'width="320" height="180"></a><div><a href="{html.escape(stem)}.html">{html.escape(title)}</a>'
             f'<p>{html.escape(ANSWERS[kind])}{note}</p><a href="{html.escape(stem)}.png">PNG 1920×1080</a></div></li>')
+    if only is None:  # the responsibility matrix as heat-map pictures, after the departments
+        from kg.render.image import compact_png
+        from kg.render.matrix import matrix_pages, render_matrix
+
+        pictures = []
+        for i, page in enumerate(matrix_pages(G), start=1):
+            write_atomic(out / f"matrix-{i}.png", compact_png(render_matrix(page, str(G.graph.get("plan", "")))))
+            pictures.append(
+                f'<li><a href="matrix-{i}.png"><img src="matrix-{i}.png" alt="" loading="lazy" width="320" '
+                f'height="180"></a><div><a href="matrix-{i}.png">{html.escape(page["title"])}</a>'
+                f'<p>Who carries which target, and how heavily?</p></div></li>')
+        ordered = list(sections.items())
+        at = next((i for i, (k, _) in enumerate(ordered) if k == "impact"), len(ordered))
+        sections = dict([*ordered[:at], ("matrix", pictures), *ordered[at:]])
     body = "\n".join(f'<section id="{kind}"><h2>{html.escape(SECTIONS[kind])}</h2><ul>\n' + "\n".join(rows)
                       + "\n</ul></section>" for kind, rows in sections.items())
     nav = " · ".join(f'<a href="#{kind}">{html.escape(SECTIONS[kind])}</a>' for kind in sections)
