@@ -222,15 +222,22 @@ def bench_views(tmp: Path, graph: PlanGraph) -> dict[str, Any]:
     from kg.output import to_networkx
     from kg.render.html import render_html
     from kg.render.image import render_image
+    from kg.render.layout import segment_crossings
+    from kg.render.pack import pack_views
     from kg.render.views import build_view
 
     G = to_networkx(graph)
     render_html(build_view(G, "overview"))  # warm-up: the first font subset and matplotlib's font cache
-    out = {}
+    out: dict[str, Any] = {}
     for view, entity in VIEWS:
         out[f"{view} {entity or ''}".strip()] = {
             "html": timed(lambda v=view, e=entity: render_html(build_view(G, v, e)), 3),
-            "png": timed(lambda v=view, e=entity: render_image(build_view(G, v, e), "png"), 3)}
+            "png": timed(lambda v=view, e=entity: render_image(build_view(G, v, e), "png"), 3),
+            "crossings": segment_crossings(build_view(G, view, entity).layout.routes)}
+    # edge crossings of every view of the meeting pack, measured on the drawn routes
+    per_view = {f"{v} {e or ''}".strip(): segment_crossings(build_view(G, v, e).layout.routes)
+                for v, e in pack_views(G)}
+    out["pack crossings"] = {"total": sum(per_view.values()), "per_view": per_view}
     return out
 
 
@@ -537,7 +544,14 @@ def report(r: dict[str, Any]) -> str:
                   for phase in r["build"]["memory"]]
     if "views" in r:
         lines += ["", "| view | HTML, ms | PNG, ms |", "|---|---|---|"]
-        lines += [f"| {name} | {ms(v['html'])} | {ms(v['png'])} |" for name, v in r["views"].items()]
+        lines += [f"| {name} | {ms(v['html'])} | {ms(v['png'])} |" for name, v in r["views"].items()
+                  if name != "pack crossings"]
+        crossings = r["views"].get("pack crossings", {})
+        if crossings:
+            lines += ["", f"Edge crossings over the pack's {len(crossings.get('per_view', {}))} views: "
+                          f"{crossings.get('total')} (densest: " + ", ".join(
+                              f"{k} {n}" for k, n in sorted(crossings.get("per_view", {}).items(),
+                                                             key=lambda t: -t[1])[:3]) + ")"]
     if "scale" in r:
         lines += scale_tables(r["scale"])
     if "progress" in r:
