@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CATALOGUE := kg/locale/zh_CN/LC_MESSAGES/kg.mo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-compare clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,13 @@ lint: $(STAMP) $(CATALOGUE)
 test: lint
 	$(BIN)/pytest
 
+# One JSON per run in bench/results/ (machine, time, commit); BENCH_SCALE, BENCH_STEPS, BENCH_NEO4J=skip narrow it.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The last two runs side by side, new/old per row; rows > 20% slower on the same machine are flagged.
+bench-compare: $(STAMP)
+	$(BIN)/python bench/run.py --compare
 
 clean:
 	rm -rf $(VENV) .kg meeting-pack example-bulletin.docx example-bulletin.html .pytest_cache .mypy_cache .ruff_cache

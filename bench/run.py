@@ -27,6 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import history  # noqa: E402
+from kg.errors import KgError  # noqa: E402
 from kg.ingest.seed import load_plan  # noqa: E402
 from kg.model import EDGE_KINDS, NODE_KINDS, Edge, PlanGraph  # noqa: E402
 from kg.queries import ask, load_queries  # noqa: E402
@@ -34,7 +36,6 @@ from kg.stores.base import StoreSettings, edge_columns, edge_table, node_columns
 from tests.test_queries import ARGS  # noqa: E402  (the parameters the golden results use)
 
 KG = str(Path(sys.executable).with_name("kg"))
-RESULTS = ROOT / "bench" / "results" / "latest.json"
 
 
 def timed(fn: Callable[[], object], runs: int) -> dict[str, float]:
@@ -118,22 +119,31 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     database (the tables are built before the clock starts)."""
     import ladybug
 
-    from kg.stores.ladybug import BUFFER_POOL, arrow_table, ddl
+    from kg.stores.ladybug import BUFFER_POOL, IN_PLAN, arrow_table, ddl, membership
 
-    tables = [(kind, "", arrow_table(node_table(graphs, kind), node_columns(kind))) for kind in NODE_KINDS]
+    nodes = {kind: node_table(graphs, kind) for kind in NODE_KINDS}
+    tables = [(kind, "", arrow_table(nodes[kind], node_columns(kind))) for kind in NODE_KINDS]
     for kind, (pairs, _) in EDGE_KINDS.items():  # a rel table with several FROM/TO pairs is copied pair by pair
         columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
         for pair in pairs if len(pairs) > 1 else [None]:
             option = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
             tables.append((kind, option, arrow_table(edge_table(graphs, kind, pair=pair), columns)))
+    # the same schema, so the same IN_PLAN rows (the access path the queries use)
+    members = {kind: arrow_table(membership(graphs, nodes[kind]), {"from": "STRING", "to": "STRING"})
+               for kind in NODE_KINDS}
     t = time.perf_counter()
     db = ladybug.Database(str(path), buffer_pool_size=BUFFER_POOL)
     conn = ladybug.Connection(db)
+    conn.execute("BEGIN TRANSACTION")  # the schema in one commit, each COPY in its own, as the store does
     for statement in ddl():
         conn.execute(statement)
+    conn.execute("COMMIT")
     for kind, option, table in tables:
         if table.num_rows:
             conn.execute(f"COPY {kind} FROM $rows{option}", {"rows": table})
+    for kind, table in members.items():
+        if table.num_rows:
+            conn.execute(f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')", {"rows": table})
     conn.close()
     db.close()
     return time.perf_counter() - t
@@ -177,6 +187,9 @@ def bench_build(tmp: Path, neo: StoreSettings | str) -> dict[str, Any]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     subprocess.run([KG, "build", "--db", str(db)], capture_output=True, check=True)
     out["ladybug_peak_rss_mib"] = round(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
+    # what that peak is spent on: the same steps one at a time in a fresh process
+    out["memory"] = json.loads(subprocess.run([sys.executable, str(ROOT / "bench" / "memory.py")], capture_output=True,
+                                              check=True, text=True).stdout)
     if isinstance(neo, str):
         out["neo4j"] = neo
     else:
@@ -209,16 +222,37 @@ def bench_views(tmp: Path, graph: PlanGraph) -> dict[str, Any]:
     from kg.output import to_networkx
     from kg.render.html import render_html
     from kg.render.image import render_image
+    from kg.render.layout import segment_crossings
+    from kg.render.pack import pack_views
     from kg.render.views import build_view
 
     G = to_networkx(graph)
     render_html(build_view(G, "overview"))  # warm-up: the first font subset and matplotlib's font cache
-    out = {}
+    out: dict[str, Any] = {}
     for view, entity in VIEWS:
         out[f"{view} {entity or ''}".strip()] = {
             "html": timed(lambda v=view, e=entity: render_html(build_view(G, v, e)), 3),
-            "png": timed(lambda v=view, e=entity: render_image(build_view(G, v, e), "png"), 3)}
+            "png": timed(lambda v=view, e=entity: render_image(build_view(G, v, e), "png"), 3),
+            "crossings": segment_crossings(build_view(G, view, entity).layout.routes)}
+    # edge crossings of every view of the meeting pack, measured on the drawn routes
+    per_view = {f"{v} {e or ''}".strip(): segment_crossings(build_view(G, v, e).layout.routes)
+                for v, e in pack_views(G)}
+    out["pack crossings"] = {"total": sum(per_view.values()), "per_view": per_view}
     return out
+
+
+def query_ms(store: Any, name: str, queries: dict[str, Any], runs: int = 20) -> float:
+    """A named query's median latency in ms through `ask` (name resolution included), after one warm-up."""
+    ask(store, name, ARGS[name], queries)
+    return timed(lambda: ask(store, name, ARGS[name], queries), runs)["median_s"] * 1e3
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far (Linux VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: list[int]) -> dict[str, Any]:
@@ -231,15 +265,20 @@ def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: lis
         path = tmp / f"scale-{n}.lbug"
         store: Any = open_store(StoreSettings(path=path, plan="syn-0000"))
         t = time.perf_counter()
-        store.build_all(graphs)
+        try:
+            store.build_all(graphs)
+        except (KgError, MemoryError) as e:  # at the largest sizes: what fails first is the finding
+            row["ladybug_error"] = f"{type(e).__name__} after {time.perf_counter() - t:.1f} s: {e}"
+            row["process_peak_rss_mib"] = peak_rss_mib()
+            out[str(n)] = row
+            print(f"  scale N={n}: {row}", flush=True)
+            continue
         row["ladybug_build_s"] = time.perf_counter() - t
         row["ladybug_raw_copy_s"] = raw_ladybug(tmp / f"raw-{n}.lbug", graphs)
         row["ladybug_ratio"] = row["ladybug_build_s"] / row["ladybug_raw_copy_s"]
-        for name in ("departments_for_target", "impact"):
-            ask(store, name, ARGS[name], queries)
-            latency = timed(lambda q=name, s=store, qs=queries: ask(s, q, ARGS[q], qs), 20)
-            row[f"ladybug_{name}_median_ms"] = latency["median_s"] * 1e3
+        row["queries"] = {name: {"ladybug_ms": query_ms(store, name, queries)} for name in queries}
         store.close()
+        row["process_peak_rss_mib"] = peak_rss_mib()
         shutil.rmtree(tmp / f"raw-{n}.lbug", ignore_errors=True)
         for p in tmp.glob(f"*-{n}.lbug*"):
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
@@ -250,18 +289,18 @@ def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: lis
             neo_store.build_all(graphs)  # the product's path: staged loads, then one atomic swap per plan
             row["neo4j_build_s"] = time.perf_counter() - t
             neo_store._plan = "syn-0000"
-            for name in ("departments_for_target", "impact"):
-                ask(neo_store, name, ARGS[name], queries)
-                latency = timed(lambda q=name, s=neo_store, qs=queries: ask(s, q, ARGS[q], qs), 20)
-                row[f"neo4j_{name}_median_ms"] = latency["median_s"] * 1e3
+            for name in queries:
+                row["queries"][name]["neo4j_ms"] = query_ms(neo_store, name, queries)
             wipe_neo4j(neo_store)
             row["neo4j_raw_unwind_create_s"] = raw_neo4j(neo_store, graphs)
             row["neo4j_ratio"] = row["neo4j_build_s"] / row["neo4j_raw_unwind_create_s"]
             wipe_neo4j(neo_store)
             neo_store.close()
         out[str(n)] = row
+        slowest = max(row["queries"].items(), key=lambda item: max(item[1].values()))
         print(f"  scale N={n}: " + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                                            for k, v in row.items()), flush=True)
+                                            for k, v in row.items() if k != "queries") +
+              f", slowest query {slowest[0]} {slowest[1]}", flush=True)
     return out
 
 
@@ -371,46 +410,114 @@ def bench_big_page(tmp: Path, base: PlanGraph) -> dict[str, Any]:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--compare", action="store_true", help="print the last two runs side by side and exit")
+    parser.add_argument("--readme", action="store_true",
+                        help="rewrite the README's benchmark block from bench/results/latest.json and exit")
+    args = parser.parse_args()
+    if args.compare:
+        saved = history.runs()
+        if len(saved) < 2:
+            raise SystemExit(f"bench/results holds {len(saved)} run(s); `make bench` makes another")
+        text, _ = history.compare(saved[-2], saved[-1])
+        print(text)
+        return
+    if args.readme:
+        readme = ROOT / "README.md"
+        latest = json.loads((history.RESULTS_DIR / history.LATEST).read_text(encoding="utf-8"))
+        readme.write_text(history.replace_block(readme.read_text(encoding="utf-8"), readme_block(latest)),
+                          encoding="utf-8")
+        print(f"README.md: benchmark block rewritten from bench/results/latest.json (run {latest.get('started')})")
+        return
+    run_all()
+
+
+STEPS = ("startup", "build", "queries", "views", "scale", "progress", "big_page")
+
+
+def run_all() -> None:
+    if os.environ.get("BENCH_BUFFER_POOL_MIB"):  # Ladybug's buffer pool for the scale runs (the store's is fixed)
+        import kg.stores.ladybug
+
+        kg.stores.ladybug.BUFFER_POOL = int(os.environ["BENCH_BUFFER_POOL_MIB"]) * 2**20
     sizes = [int(x) for x in os.environ.get("BENCH_SCALE", "1,10,100,1000").split(",")]
+    steps = os.environ.get("BENCH_STEPS", ",".join(STEPS)).split(",")
+    if set(steps) - set(STEPS):
+        raise SystemExit(f"BENCH_STEPS: unknown {', '.join(sorted(set(steps) - set(STEPS)))} "
+                         f"(valid: {', '.join(STEPS)})")
     graph = load_plan()
-    results: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
-    with tempfile.TemporaryDirectory() as tmp_name, neo4j_server() as neo:
+    results: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d"),
+                               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                               "commit": history.commit(ROOT), "steps": steps, "scale_sizes": sizes,
+                               "ladybug_buffer_pool_mib": kg_ladybug_buffer_pool_mib()}
+    neo4j_wanted = os.environ.get("BENCH_NEO4J", "yes") != "skip"
+    with tempfile.TemporaryDirectory() as tmp_name, (neo4j_server() if neo4j_wanted else skipped()) as neo:
         tmp = Path(tmp_name)
-        steps: list[tuple[str, Callable[[], Any]]] = [
-            ("startup", bench_startup), ("build", lambda: bench_build(tmp, neo)),
-            ("queries", lambda: bench_queries(tmp, neo, graph)), ("views", lambda: bench_views(tmp, graph)),
-            ("scale", lambda: bench_scale(tmp, neo, graph, sizes)),
-            ("progress", lambda: bench_progress(tmp, graph, sizes)), ("big_page", lambda: bench_big_page(tmp, graph))]
-        for name, step in steps:
+        bench: dict[str, Callable[[], Any]] = {
+            "startup": bench_startup, "build": lambda: bench_build(tmp, neo),
+            "queries": lambda: bench_queries(tmp, neo, graph), "views": lambda: bench_views(tmp, graph),
+            "scale": lambda: bench_scale(tmp, neo, graph, sizes),
+            "progress": lambda: bench_progress(tmp, graph, sizes), "big_page": lambda: bench_big_page(tmp, graph)}
+        for name in steps:
             print(f"{name} ...", flush=True)
-            results[name] = step()
-        if not isinstance(neo, str):
+            results[name] = bench[name]()
+        if not isinstance(neo, str) and "build" in steps:
             store: Any = open_store(neo)
             store.delete_plan(graph.plan_id)
             store.close()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    results["progress_at_scale"] = PROGRESS_TODO
+    path = history.save(results)
     print(report(results))
+    print(f"\nwritten: {path.relative_to(ROOT)} and bench/results/latest.json")
+
+
+def kg_ladybug_buffer_pool_mib() -> int:
+    from kg.stores import ladybug
+
+    return ladybug.BUFFER_POOL // 2**20
+
+
+# Out of scope until readings exist on main: the issue's progress target is reported as not measured.
+PROGRESS_TODO = ("TODO (not measured): progress readings do not exist on main yet; 1000 plans x 20 indicators x "
+                 "36 monthly readings, imported and assessed under 10 s, status queries under 10 ms, is measured "
+                 "once they do")
+
+
+@contextmanager
+def skipped() -> Iterator[str]:
+    yield "skipped: BENCH_NEO4J=skip"
 
 
 def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """The issue's targets for this 2-core machine, each met or missed, and by how much."""
+    """The issue's targets, each met or missed (and by how much), or not measured in this run."""
     def check(name: str, value: float | None, limit: float, unit: str) -> tuple[str, str, str]:
         if value is None:
             return name, "not measured", "-"
         verdict = "met" if value <= limit else f"missed by {value / limit - 1:.0%}"
         return name, f"{value:.3g} {unit}", verdict
 
-    out = [check("`kg --help` under 0.3 s", r["startup"]["median_s"], 0.3, "s"),
-           check("Shenyang build under 2 s on Ladybug", r["build"]["ladybug"]["median_s"], 2.0, "s")]
-    slowest = max(r["queries"].items(), key=lambda item: item[1]["ladybug"]["median_s"])
-    out.append(check(f"named queries under 10 ms median on Ladybug (slowest: {slowest[0]})",
-                     slowest[1]["ladybug"]["median_s"] * 1e3, 10.0, "ms"))
-    top = r["scale"].get("1000", {})
-    out.append(check("N=1000 Ladybug build under 60 s", top.get("ladybug_build_s"), 60.0, "s"))
-    out.append(check("N=1000 Ladybug within 2x of raw COPY", top.get("ladybug_ratio"), 2.0, "x"))
-    out.append(check("N=1000 Neo4j within 1.5x of raw UNWIND CREATE", top.get("neo4j_ratio"), 1.5, "x"))
+    out = []
+    scale = r.get("scale", {})
+    for n in ("1", "1000"):
+        for store in ("ladybug", "neo4j"):
+            timings = {name: v[f"{store}_ms"] for name, v in scale.get(n, {}).get("queries", {}).items()
+                       if f"{store}_ms" in v}
+            slowest = max(timings.items(), key=lambda item: item[1]) if timings else ("-", None)
+            out.append(check(f"every named query under 10 ms median, N={n}, {STORE_NAMES[store]} "
+                             f"(slowest: {slowest[0]})", slowest[1], 10.0, "ms"))
+    top = scale.get("1000", {})
+    out.append(check("N=1000 Ladybug build within 1.3x of raw COPY", top.get("ladybug_ratio"), 1.3, "x"))
+    out.append(check("N=1000 Neo4j build within 1.2x of raw UNWIND CREATE", top.get("neo4j_ratio"), 1.2, "x"))
+    out.append(("progress at scale: 1000 plans x 20 indicators x 36 readings under 10 s", "not measured",
+                "TODO: readings are not on main yet"))
+    if "startup" in r:
+        out.append(check("`kg --help` under 0.3 s", r["startup"]["median_s"], 0.3, "s"))
     return out
+
+
+STORE_NAMES = {"ladybug": "Ladybug", "neo4j": "Neo4j"}
 
 
 def ms(r: Any) -> str:
@@ -418,27 +525,35 @@ def ms(r: Any) -> str:
 
 
 def report(r: dict[str, Any]) -> str:
-    lines = [f"machine: {r['machine']['cpus']} CPUs, {r['machine']['cpu']}, {r['machine']['memory_gib']} GiB",
-             "", "| measure | Ladybug | Neo4j |", "|---|---|---|",
-             f"| `kg --help`, ms | {ms(r['startup'])} | |",
-             f"| `kg build` Shenyang, ms | {ms(r['build']['ladybug'])} | {ms(r['build']['neo4j'])} |",
-             f"| `kg build` peak memory, MiB | {r['build']['ladybug_peak_rss_mib']} | |"]
-    for name, by_store in r["queries"].items():
+    m = r["machine"]
+    lines = [f"machine: {m['cpus']} CPUs, {m['cpu']}, {m['memory_gib']} GiB; run {r.get('started') or r['date']}, "
+             f"commit {r.get('commit', 'unknown')}"]
+    if "startup" in r or "build" in r or "queries" in r:
+        lines += ["", "| measure | Ladybug | Neo4j |", "|---|---|---|"]
+    if "startup" in r:
+        lines.append(f"| `kg --help`, ms | {ms(r['startup'])} | |")
+    if "build" in r:
+        lines += [f"| `kg build` Shenyang, ms | {ms(r['build']['ladybug'])} | {ms(r['build']['neo4j'])} |",
+                  f"| `kg build` peak memory, MiB | {r['build']['ladybug_peak_rss_mib']} | |"]
+    for name, by_store in r.get("queries", {}).items():
         lines.append(f"| query `{name}`, ms | {ms(by_store['ladybug'])} | {ms(by_store.get('neo4j', '-'))} |")
-    lines += ["", "| view | HTML, ms | PNG, ms |", "|---|---|---|"]
-    lines += [f"| {name} | {ms(v['html'])} | {ms(v['png'])} |" for name, v in r["views"].items()]
-    lines += ["", "| plans | nodes | edges | Ladybug build s | raw COPY s | ratio | Neo4j build s "
-              "| raw UNWIND CREATE s | ratio | owners query ms (LB / Neo4j) | impact query ms (LB / Neo4j) |",
-              "|" + "---|" * 11]
-    for row in r["scale"].values():
-        def g(key: str, fmt: str = ".2f", row: dict[str, Any] = row) -> str:
-            return format(row[key], fmt) if key in row else "-"
-        lines.append(f"| {row['plans']} | {row['nodes']} | {row['edges']} | {g('ladybug_build_s')} | "
-                     f"{g('ladybug_raw_copy_s')} | {g('ladybug_ratio')} | {g('neo4j_build_s')} | "
-                     f"{g('neo4j_raw_unwind_create_s')} | {g('neo4j_ratio')} | "
-                     f"{g('ladybug_departments_for_target_median_ms', '.1f')} / "
-                     f"{g('neo4j_departments_for_target_median_ms', '.1f')} | "
-                     f"{g('ladybug_impact_median_ms', '.1f')} / {g('neo4j_impact_median_ms', '.1f')} |")
+    if "memory" in r.get("build", {}):
+        lines += ["", "Peak memory of `kg build` (Shenyang, Ladybug), what it is spent on:", "",
+                  "| phase | resident MiB after | added MiB |", "|---|---|---|"]
+        lines += [f"| {phase['phase']} | {phase['rss_mib']} | {phase['added_mib']} |"
+                  for phase in r["build"]["memory"]]
+    if "views" in r:
+        lines += ["", "| view | HTML, ms | PNG, ms |", "|---|---|---|"]
+        lines += [f"| {name} | {ms(v['html'])} | {ms(v['png'])} |" for name, v in r["views"].items()
+                  if name != "pack crossings"]
+        crossings = r["views"].get("pack crossings", {})
+        if crossings:
+            lines += ["", f"Edge crossings over the pack's {len(crossings.get('per_view', {}))} views: "
+                          f"{crossings.get('total')} (densest: " + ", ".join(
+                              f"{k} {n}" for k, n in sorted(crossings.get("per_view", {}).items(),
+                                                             key=lambda t: -t[1])[:3]) + ")"]
+    if "scale" in r:
+        lines += scale_tables(r["scale"])
     if "progress" in r:
         lines += ["", "| plans | readings | import + assess s | build without readings s | build with readings s |",
                   "|---|---|---|---|---|"]
@@ -447,11 +562,44 @@ def report(r: dict[str, Any]) -> str:
                   for p in r["progress"].values()]
     lines += ["", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {verdict} |" for name, value, verdict in targets(r)]
-    big = r["big_page"]
-    stable = f"{big['stable_s']:.2f} s" if isinstance(big["stable_s"], float) else big["stable_s"]
-    lines += ["", f"5,000-node page ({big['nodes']} nodes, {big['edges']} edges): written in "
-              f"{big['write_s']:.2f} s, stable in headless Chromium in {stable}"]
+    if "big_page" in r:
+        big = r["big_page"]
+        stable = f"{big['stable_s']:.2f} s" if isinstance(big["stable_s"], float) else big["stable_s"]
+        lines += ["", f"5,000-node page ({big['nodes']} nodes, {big['edges']} edges): written in "
+                  f"{big['write_s']:.2f} s, stable in headless Chromium in {stable}"]
     return "\n".join(lines)
+
+
+def scale_tables(scale: dict[str, Any]) -> list[str]:
+    """The corpus sizes side by side: loads against the engines' own paths, then every query's median."""
+    def g(row: dict[str, Any], key: str, fmt: str = ".2f") -> str:
+        return format(row[key], fmt) if key in row else "-"
+
+    lines = ["", "| plans | nodes | edges | Ladybug build s | raw COPY s | ratio | Neo4j build s "
+             "| raw UNWIND CREATE s | ratio | peak memory of the bench process so far, MiB |", "|" + "---|" * 10]
+    for row in scale.values():
+        lines.append(f"| {row['plans']} | {row['nodes']} | {row['edges']} | {g(row, 'ladybug_build_s')} | "
+                     f"{g(row, 'ladybug_raw_copy_s')} | {g(row, 'ladybug_ratio')} | {g(row, 'neo4j_build_s')} | "
+                     f"{g(row, 'neo4j_raw_unwind_create_s')} | {g(row, 'neo4j_ratio')} | "
+                     f"{g(row, 'process_peak_rss_mib', '.0f')} |")
+    sizes = [n for n, row in scale.items() if "queries" in row]
+    if sizes:
+        lines += ["", "Named query median, ms, on the corpus's first plan as the corpus grows (Ladybug / Neo4j):",
+                  "", "| query | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+        for name in scale[sizes[0]]["queries"]:
+            cells = []
+            for n in sizes:
+                v = scale[n]["queries"].get(name, {})
+                cells.append(" / ".join(f"{v[k]:.1f}" if k in v else "-" for k in ("ladybug_ms", "neo4j_ms")))
+            lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return lines
+
+
+def readme_block(r: dict[str, Any]) -> str:
+    """The README's benchmark section body: where the numbers come from, then the report."""
+    return (f"Generated by `python bench/run.py --readme` from `bench/results/latest.json` "
+            f"(run {r.get('started') or r['date']}, commit {r.get('commit', 'unknown')}). Times are the median, "
+            "with the 95th percentile in brackets where shown.\n\n" + report(r))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 Header lines: `// purpose` first, then one `// param NAME: description` per parameter, or
 `// param NAME (int): description` for a whole number (`(int 1..10)`: from 1 to 10). `$plan` is supplied by
-the store and need not be declared. The loader refuses duplicate names and parameters used but not declared,
-or declared but not used.
+the store and need not be declared; so is `$NAME_uid` for a declared NAME: the uid of the entity NAME names in
+that plan (`<plan>:<id>`, see `derived_params`), which lets a query find it through the stores' uid index
+rather than scan for `{plan, id}`. The loader refuses duplicate names and parameters used but not declared, or
+declared but not used.
 
 Where a store's dialect truly differs, `cypher/<topic>/<store>/<name>.cypher` overrides the common text for
 that store; it must declare the same parameters as the query it overrides.
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import QueryError, UsageError
+from kg.stores.base import RE_UID_USE
 
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 IMPLICIT = {"plan"}
@@ -74,6 +77,9 @@ def _parse(path: Path, root: Path) -> Query:
             low, high = (int(m.group(3)), int(m.group(4))) if m.group(3) else INT64
             params[m.group(1)] = Param(m.group(1), m.group(5).strip(), m.group(2) or "text", low, high)
     used = set(RE_PARAM_USE.findall(body)) - IMPLICIT
+    for name in RE_UID_USE.findall(body):  # $task_uid uses task
+        if name in params:
+            used = (used - {f"{name}_uid"}) | {name}
     if used - set(params):
         raise QueryError(f"{where}: uses ${', $'.join(sorted(used - set(params)))} without declaring it "
                          "(add '// param NAME: what it is')")

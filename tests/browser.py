@@ -54,8 +54,9 @@ def open_page(chromium):  # type: ignore[no-untyped-def]
     """open_page(path) -> Opened, with the page loaded from file:// and the drawing finished."""
     contexts = []
 
-    def open_(path: Path, wait: bool = True) -> Opened:
-        context = chromium.new_context(viewport={"width": 1600, "height": 900}, offline=True)
+    def open_(path: Path, wait: bool = True, size: tuple[int, int] = (1600, 900), allow: Path | None = None) -> Opened:
+        """`allow`: a folder whose files the page may load too (a pack page's shared assets)."""
+        context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, offline=True)
         contexts.append(context)
         page = context.new_page()
         opened = Opened(page)
@@ -64,7 +65,7 @@ def open_page(chromium):  # type: ignore[no-untyped-def]
         def route(r: Any) -> None:
             url = r.request.url
             opened.requests.append(url)
-            if url == own:
+            if url == own or (allow is not None and url.startswith(allow.resolve().as_uri() + "/")):
                 r.continue_()
             else:
                 opened.refused.append(url)

@@ -185,5 +185,44 @@ def test_loader_attaches_per_store_variants_and_checks_them(tmp_path: Path) -> N
 
 
 def test_shipped_variants_are_few_and_real() -> None:
-    variants = {name: sorted(q.variants) for name, q in load_queries().items() if q.variants}
-    assert variants == {"path": ["ladybug"]}  # Ladybug spells shortest paths its own way
+    """Ladybug spells shortest paths its own way; and it has no index but the primary key, so a query over a whole
+    plan reaches the plan's nodes through IN_PLAN (its Ladybug-only access path) rather than scan every plan's."""
+    queries = load_queries()
+    variants = {name: sorted(q.variants) for name, q in queries.items() if q.variants}
+    plan_wide = {name for name, q in queries.items() if "{plan: $plan" in q.text and "_uid" not in q.text}
+    assert variants == {"path": ["ladybug"], **{name: ["ladybug"] for name in plan_wide}}
+    assert all(":IN_PLAN]" in queries[name].variants["ladybug"] for name in plan_wide)
+    assert all("_uid" in q.text for name, q in queries.items() if name not in plan_wide and q.params)
+
+
+def test_ladybug_path_follows_every_relation_that_does_not_touch_the_plan_root() -> None:
+    """The Ladybug path variant lists its relation types (a node predicate would scan every plan's nodes): the list
+    must follow the model, so a new edge kind is not silently left out of paths."""
+    from kg.model import EDGE_KINDS
+
+    text = load_queries()["path"].variants["ladybug"]
+    listed = set(text.split("-[:", 1)[1].split("*", 1)[0].split("|"))
+    assert listed == {kind for kind, (pairs, _) in EDGE_KINDS.items() if all("Plan" not in pair for pair in pairs)}
+
+
+@pytest.mark.parametrize("name", sorted(ARGS))
+def test_golden_with_other_plans_in_the_store(store, store_settings, plan_graph, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A store holding several plans answers for the one asked about: the anchors (uids, IN_PLAN) stay in it. The
+    other plan has the same ids with a share of its relations rewired, so a leak would change the answers."""
+    import dataclasses
+
+    from bench.run import corpus
+    from kg.stores.base import open_store
+
+    other = corpus(1, plan_graph)[0]
+    other = PlanGraph("pytest-other-plan", other.nodes, other.edges)
+    store.build_all([other, plan_graph])
+    if store_settings.kind == "ladybug":
+        store.close()
+    reader = open_store(dataclasses.replace(store_settings, plan=plan_graph.plan_id))
+    try:
+        rows = ask(reader, name, ARGS[name])
+    finally:
+        reader.close()
+    golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    assert _normal(rows) == _normal(golden)

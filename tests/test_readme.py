@@ -147,6 +147,9 @@ def test_make_demo_on_a_clean_clone(tmp_path: Path) -> None:
     assert out.rstrip().endswith("Open meeting-pack/index.html in a browser (it works offline).")
     pack = clone / "meeting-pack"
     index = (pack / "index.html").read_text(encoding="utf-8")
-    assert index.count('.html">') == 1 + 13 + len(re.findall(r"department-D-", index)) // 2
+    views = re.findall(r'<li><a href="([^"]+)\.(?:html|png)"', index)  # one entry per view, in sections
+    assert views[0] == "overview" and sum(v.startswith("area-") for v in views) == 13
+    assert sum(v.startswith("target-") for v in views) == 10 and any(v.startswith("matrix-") for v in views)
+    assert all((pack / f"{v}.html").exists() for v in views if not v.startswith("matrix-"))
     assert (pack / "overview.png").read_bytes()[:4] == b"\x89PNG"
     assert "https://" not in (pack / "overview.html").read_text(encoding="utf-8").split("<script>")[0]

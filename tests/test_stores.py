@@ -231,3 +231,15 @@ def test_neo4j_build_after_a_killed_first_build(neo4j_settings, plan_graph) -> N
     finally:
         store.delete_plan(plan_graph.plan_id)  # type: ignore[attr-defined]
         store.close()
+
+
+def test_ladybug_build_that_runs_out_of_buffer_pool_names_the_table(tmp_path: Path, plan_graph,  # type: ignore[no-untyped-def]
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """What fails first at the largest sizes is Ladybug's buffer pool: the error says which COPY, and how big."""
+    import kg.stores.ladybug as lb
+
+    monkeypatch.setattr(lb, "BUFFER_POOL", 24 * 2**20)  # the schema fits; the first COPYs do not
+    store = open_store(StoreSettings(path=tmp_path / "small.lbug"))
+    with pytest.raises(StoreError, match=r"unchanged: copying [\d,]+ rows into \w+: .*[Bb]uffer pool"):
+        store.build(plan_graph)
+    assert not (tmp_path / "small.lbug").exists() and not (tmp_path / "small.lbug.new").exists()

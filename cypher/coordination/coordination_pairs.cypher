@@ -1,5 +1,5 @@
 // The department pairs that must coordinate most: the tasks both own (lead or supporting), most shared first.
-MATCH (d:Department {plan: $plan})-[:LEADS|SUPPORTS]->(t:Task)<-[:LEADS|SUPPORTS]-(o:Department)
+MATCH (d:Department:PlanNode {plan: $plan})-[:LEADS|SUPPORTS]->(t:Task)<-[:LEADS|SUPPORTS]-(o:Department)
 WHERE d.id < o.id
 WITH d, o, count(DISTINCT t) AS shared, collect(DISTINCT t.id) AS tasks
 WHERE shared > 1

@@ -1,5 +1,5 @@
 // Targets that the plan gives no indicator.
-MATCH (g:Target {plan: $plan})
+MATCH (g:Target:PlanNode {plan: $plan})
 WHERE NOT EXISTS { MATCH (g)-[:MEASURED_BY]->(:Indicator) }
 RETURN g.id AS target, g.name AS name
 ORDER BY g.number

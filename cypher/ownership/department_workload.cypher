@@ -1,5 +1,5 @@
 // Each department's workload: how many tasks it leads and supports.
-MATCH (d:Department {plan: $plan})
+MATCH (d:Department:PlanNode {plan: $plan})
 OPTIONAL MATCH (d)-[:LEADS]->(l:Task)
 WITH d, count(DISTINCT l) AS leads
 OPTIONAL MATCH (d)-[:SUPPORTS]->(s:Task)

@@ -1,5 +1,5 @@
 // The plan at a glance: each target with the principles guiding it, its indicators, and the areas and tasks advancing it.
-MATCH (g:Target {plan: $plan})
+MATCH (g:Target:PlanNode {plan: $plan})
 OPTIONAL MATCH (p:Principle)-[:GUIDES]->(g)
 WITH g, collect(DISTINCT p.id) AS principles
 OPTIONAL MATCH (g)-[:MEASURED_BY]->(i:Indicator)

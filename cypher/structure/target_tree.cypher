@@ -1,6 +1,6 @@
 // A target's tree: the areas advancing it, their tasks, each task's lead and supporting departments, and the target's indicators it serves.
 // param target: a target id such as G3
-MATCH (g:Target {plan: $plan, id: $target})<-[:ADVANCES]-(a:Area)-[:HAS_TASK]->(t:Task)
+MATCH (g:Target {uid: $target_uid})<-[:ADVANCES]-(a:Area)-[:HAS_TASK]->(t:Task)
 OPTIONAL MATCH (t)-[:CONTRIBUTES_TO]->(i:Indicator)<-[:MEASURED_BY]-(g)
 WITH a, t, collect(DISTINCT i.id) AS indicators
 OPTIONAL MATCH (l:Department)-[:LEADS]->(t)

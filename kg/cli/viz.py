@@ -37,6 +37,7 @@ class ViewName(StrEnum):
     impact = "impact"
     query = "query"
     trend = "trend"
+    poster = "poster"
 
 
 class Layout(StrEnum):
@@ -51,12 +52,14 @@ VIEW_KINDS = {"area": "Area", "department": "Department", "target": "Target", "t
 def viz_cmd(
     ctx: typer.Context,
     view: Annotated[ViewName, typer.Argument(help="overview, area, department, target, task, impact, query, "
-                                                  "trend (an indicator's readings), or schema (the data model).")],
+                                                  "trend (an indicator's readings), poster (the whole plan on one "
+                                                  "A3/A1 page), or schema (the data model).")],
     entity: Annotated[str | None, typer.Argument(help="The area, department, target or task to show (a code, a "
                                                       "name, or a unique part); for the query view, the query's "
                                                       "name, its parameters with -p.")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", dir_okay=False,
-                                         help="FILE.html (interactive) or FILE.png / .svg / .pdf (slides).")]
+                                         help="FILE.html (interactive), FILE.png / .svg / .pdf (slides and "
+                                              "print) or FILE.pptx (an editable 16:9 slide).")]
     = Path("view.html"),
     layout: Annotated[Layout, typer.Option("--layout", help="Levels from principle to department, or force.")]
     = Layout.hierarchical,
@@ -70,14 +73,17 @@ def viz_cmd(
     The query view draws the entities a named query returns: kg viz query area_tasks -p area A13 -o a13.png
     (or kg viz query --query area_tasks -p area A13 -o a13.png).
 
+    The poster: kg viz poster -o plan.pdf (principles to tasks to lead departments, A3, or A1 when A3 would
+    show codes only).
+
     Example: kg viz target 结构调整 -o g3.html
     """
     from kg.errors import UsageError
     from kg.render.views import build_view, ids_in_rows
 
     suffix = output.suffix.lower()
-    if suffix not in (".html", ".png", ".svg", ".pdf"):
-        raise UsageError(f"{output}: a view is written as .html, .png, .svg or .pdf")
+    if suffix not in (".html", ".png", ".svg", ".pdf", ".pptx"):
+        raise UsageError(f"{output}: a view is written as .html, .png, .svg, .pdf or .pptx")
     if query_name and entity is not None:
         # `viz query --query NAME -p key value`: the parser put `-p` or the first key into the optional ENTITY
         if entity.startswith("-"):
@@ -129,6 +135,10 @@ def _draw(drawn: Any, output: Path) -> None:
         from kg.render.html import write_html
 
         write_html(drawn, output)
+    elif output.suffix.lower() == ".pptx":
+        from kg.render.slides import write_pptx
+
+        write_pptx(drawn, output)
     else:
         from kg.render.image import write_image
 

@@ -1,4 +1,5 @@
-"""The meeting pack: the overview, each area and each lead department, as HTML and PNG, behind one index.html."""
+"""The meeting pack: the overview, each target, area and department, and the impact of the most depended-on
+tasks, as HTML and PNG, behind one index.html in sections, drawn in parallel processes."""
 
 from __future__ import annotations
 
@@ -13,26 +14,27 @@ import networkx as nx
 from kg.errors import OutputError, UsageError
 from kg.model import natural_key
 from kg.output import ordinary_mode, writable_folder, write_atomic
-from kg.render.html import write_html
+from kg.render.html import write_assets, write_html
 from kg.render.image import write_image
 from kg.render.views import build_view
 
 
 def write_pack(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str | bytes]] | None = None,
-               wait: bool = False) -> list[tuple[str, str]]:
+               wait: bool = False, workers: int | None = None,
+               views: list[tuple[str, str | None]] | None = None) -> list[tuple[str, str]]:
     """Write the pack into `out`; returns [(title, file stem)] of the views in the order of the index. `extras` are
     documents made elsewhere (title, file name, content), written into the pack and listed first on the index.
 
     The pack is written into a staging folder beside `out`, named with this process's id, and moved into place
     when complete: a failure leaves the previous pack (or none), never half of one. One writer at a time holds
-    the lock on `out` (`wait` to wait for it); the staging folders of dead processes are removed first."""
+    the lock on `out` (`wait` to wait for it); the staging folders of dead processes are removed first. Views
+    are drawn in `workers` processes (default: the cores); `views` narrows the pack to some of pack_views(G)
+    (the README's screenshots)."""
     import shutil
     import tempfile
 
     from kg.lock import writer_lock
 
-    if out.is_symlink():  # the swap below would rename the link away; the folder it names is the pack's place
-        out = Path(os.path.realpath(out))
     writable_folder(out.parent, out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; the meeting pack is a folder")
@@ -43,7 +45,7 @@ def write_pack(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str |
         except OSError as e:
             raise OutputError(f"{out}: cannot be written in {out.parent} ({e.strerror or e})") from None
         try:
-            entries = _write_views(G, work, extras or [])
+            entries = _write_views(G, work, workers, views, extras or [])
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
@@ -78,39 +80,139 @@ def remove_dead_staging(out: Path) -> list[Path]:
     return removed
 
 
-def _write_views(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str | bytes]]) -> list[tuple[str, str]]:
-    views = [("overview", None)]
-    views += [("area", n) for n in sorted((n for n, d in G.nodes(data=True) if d.get("kind") == "Area"),
-                                          key=natural_key)]
+CRITICAL_IMPACTS = 5  # impact views for the tasks the plan leans on most
+
+
+def pack_views(G: nx.MultiDiGraph) -> list[tuple[str, str | None]]:
+    """The pack's views in the meeting's order: the overview; targets, areas in plan order; departments that lead,
+    then those that only support (the districts among them); the impact of the most depended-on tasks."""
+    from kg.analysis import critical
+
+    def of(kind: str) -> list[str]:
+        return sorted((n for n, d in G.nodes(data=True) if d.get("kind") == kind), key=natural_key)
+
+    views: list[tuple[str, str | None]] = [("overview", None)]
+    views += [("target", n) for n in of("Target")] + [("area", n) for n in of("Area")]
     leads = {u for u, _, k in G.edges(data="kind") if k == "LEADS"}
-    views += [("department", d) for d in sorted(leads, key=natural_key)]
-    built = [(kind, entity, build_view(G, kind, entity)) for kind, entity in views]
-    # one font subset serves every page: all the plan's text and every title
+    supports = {u for u, _, k in G.edges(data="kind") if k == "SUPPORTS"} - leads
+    departments = [n for n in G if G.nodes[n].get("kind") == "Department"]  # the registry's order
+    views += [("department", d) for d in departments if d in leads]
+    views += [("department", d) for d in departments if d in supports]
+    views += [("impact", r["task"]) for r in critical(G)[:CRITICAL_IMPACTS] if r["dependents"] > 0]
+    return views
+
+
+SECTIONS = {"documents": "通报与状态 Bulletin and status",
+            "overview": "总览 Overview", "target": "目标 Targets", "area": "领域 Areas",
+            "department": "部门 Departments", "matrix": "责任矩阵 Department × target matrix",
+            "impact": "影响 Impact of the most depended-on tasks"}
+ANSWERS = {"overview": "Which principles guide which targets, and which areas serve each target?",
+           "target": "Who must deliver this target: its areas, tasks, departments and indicators?",
+           "area": "Which tasks make up this area, and which departments lead or support them?",
+           "department": "What is this department on the hook for: its tasks, their targets and indicators?",
+           "impact": "If this task slips, which tasks, targets and indicators are at risk?"}
+
+_G: nx.MultiDiGraph | None = None
+_CHARS = ""
+_STEMS: list[str] = []
+
+
+def _start_worker(G: nx.MultiDiGraph, chars: str, stems: list[str]) -> None:
+    global _G, _CHARS, _STEMS
+    _G, _CHARS, _STEMS = G, chars, stems
+
+
+def _render_one(job: tuple[str, str | None, str]) -> tuple[str, str, bool]:
+    """In a worker: build one view, write its page and its image (each drawn once); (title, stem, codes only)."""
+    kind, entity, folder = job
+    assert _G is not None
+    view = build_view(_G, kind, entity)
+    stem = kind if entity is None else f"{kind}-{entity}"
+    write_html(view, Path(folder) / f"{stem}.html", _CHARS, back="index.html", assets="assets", pack=_STEMS)
+    write_image(view, Path(folder) / f"{stem}.png", compact=True)
+    return view.title, stem, view.layout.detail == 2
+
+
+def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
+                 only: list[tuple[str, str | None]] | None = None,
+                 extras: list[tuple[str, str, str | bytes]] | None = None) -> list[tuple[str, str]]:
+    import string
+    from concurrent.futures import ProcessPoolExecutor
+
+    from kg.render.html import UI_TEXT
+    from kg.render.views import select
+
+    views = pack_views(G) if only is None else only
+    # one font subset serves every page (made once per worker): the plan's text, every title, what labels add
     texts = [v for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str)]
-    chars = "".join(sorted(set("".join(texts) + "".join(view.title for _, _, view in built))))
-    entries = []
-    for kind, entity, view in built:
-        stem = kind if entity is None else f"{kind}-{entity}"
-        write_html(view, out / f"{stem}.html", chars)
-        write_image(view, out / f"{stem}.png")
-        entries.append((view.title, stem))
-    rows = "\n".join(f'<li><a href="{html.escape(stem)}.html">{html.escape(title)}</a> · '
-                     f'<a href="{html.escape(stem)}.png">PNG</a></li>' for title, stem in entries)
-    for title, name, content in reversed(extras):
-        write_atomic(out / name, content)
-        rows = f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>\n' + rows
+    titles = [select(G, kind, entity)[1] for kind, entity in views]
+    chars = "".join(sorted(set("".join(texts + titles) + "".join(SECTIONS.values()) + UI_TEXT + "…≥↓年均()←会议材料"
+                               + string.printable.strip())))
+    write_assets(out / "assets", chars)
+    stems = [kind if entity is None else f"{kind}-{entity}" for kind, entity in views]
+    jobs = [(kind, entity, str(out)) for kind, entity in views]
+    workers = workers or min(len(jobs), os.cpu_count() or 1, 4)
+    if workers > 1:
+        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(G, chars, stems)) as pool:
+            done = list(pool.map(_render_one, jobs))
+    else:
+        _start_worker(G, chars, stems)
+        done = [_render_one(job) for job in jobs]
+    entries = [(title, stem) for title, stem, _ in done]
+    sections: dict[str, list[str]] = {}
+    for (kind, _), (title, stem, codes_only) in zip(views, done, strict=True):
+        note = " · codes only in the picture" if codes_only else ""
+        sections.setdefault(kind, []).append(
+            f'<li><a href="{html.escape(stem)}.html"><img src="{html.escape(stem)}.png" alt="" loading="lazy" '
+            f'width="320" height="180"></a><div><a href="{html.escape(stem)}.html">{html.escape(title)}</a>'
+            f'<p>{html.escape(ANSWERS[kind])}{note}</p><a href="{html.escape(stem)}.png">PNG 1920×1080</a></div></li>')
+    if only is None:  # the responsibility matrix as heat-map pictures, after the departments
+        from kg.render.image import compact_png
+        from kg.render.matrix import matrix_pages, render_matrix
+
+        pictures = []
+        for i, page in enumerate(matrix_pages(G), start=1):
+            write_atomic(out / f"matrix-{i}.png", compact_png(render_matrix(page, str(G.graph.get("plan", "")))))
+            pictures.append(
+                f'<li><a href="matrix-{i}.png"><img src="matrix-{i}.png" alt="" loading="lazy" width="320" '
+                f'height="180"></a><div><a href="matrix-{i}.png">{html.escape(page["title"])}</a>'
+                f'<p>Who carries which target, and how heavily?</p></div></li>')
+        ordered = list(sections.items())
+        at = next((i for i, (k, _) in enumerate(ordered) if k == "impact"), len(ordered))
+        sections = dict([*ordered[:at], ("matrix", pictures), *ordered[at:]])
+    if extras:  # documents made elsewhere (the bulletin, the status overview): first on the index
+        for _, name, content in extras:
+            write_atomic(out / name, content)
+        sections = {"documents": [f'<li><div><a href="{html.escape(name)}">{html.escape(title)}</a></div></li>'
+                                  for title, name, _ in extras], **sections}
+    body = "\n".join(f'<section id="{kind}"><h2>{html.escape(SECTIONS[kind])}</h2><ul>\n' + "\n".join(rows)
+                      + "\n</ul></section>" for kind, rows in sections.items())
+    nav = " · ".join(f'<a href="#{kind}">{html.escape(SECTIONS[kind])}</a>' for kind in sections)
     plan = html.escape(str(G.graph.get("plan", "")))
-    values = {"PLAN": plan, "ROWS": rows}
+    values = {"PLAN": plan, "ROWS": body, "NAV": nav}
     write_atomic(out / "index.html", re.sub(r"@@([A-Z]+)@@", lambda m: values[m.group(1)], INDEX))
     return entries
 
 
 INDEX = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>会议材料 Meeting pack · @@PLAN@@</title>
-<style>body{font-family:sans-serif;margin:24px;line-height:1.6}</style></head>
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; font-src 'self'">
+<style>
+@font-face{font-family:"PlanKG CJK";src:url("assets/plan-kg-sc.otf") format("opentype")}
+body{font-family:"PlanKG CJK",sans-serif;margin:24px;
+line-height:1.5;font-size:20px;color:#212121}
+h1{font-size:32px;margin:0 0 4px} h2{font-size:26px;border-bottom:2px solid #ddd;margin-top:32px}
+nav{margin:8px 0 16px}
+ul{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(640px,1fr));gap:16px}
+li{display:flex;gap:12px;align-items:flex-start} li img{border:1px solid #ccc;flex:none}
+li p{margin:4px 0;color:#424242;font-size:18px}
+@media print{@page{size:A4 landscape;margin:12mm} body{margin:0;font-size:12pt} nav{display:none}
+section{break-inside:avoid-page} li{break-inside:avoid} ul{grid-template-columns:1fr 1fr}}
+</style></head>
 <body><h1>会议材料 Meeting pack</h1><p>plan-kg · @@PLAN@@ · each view as an interactive page (works offline) and
-as a 1920×1080 image for slides.</p>
-<ul>
+as a 1920×1080 image for slides, in the plan's order.</p>
+<nav>@@NAV@@</nav>
 @@ROWS@@
-</ul></body></html>
+</body></html>
 """

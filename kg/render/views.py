@@ -3,7 +3,6 @@ input gives the same picture in both, every time."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,21 +10,23 @@ import networkx as nx
 
 from kg.errors import UsageError
 from kg.model import KIND_LEVEL, natural_key
+from kg.render.layout import STAGE_H, STAGE_W, Box, Layout, Route, layered
 
-# kind -> (colour, vis-network shape, matplotlib marker, Chinese, English). One look per kind in every view.
+# kind -> (colour, vis-network shape, matplotlib marker, Chinese, English). One look per kind in every view; the
+# colours are Okabe and Ito's palette for colour-vision deficiencies (tests/test_render_colour.py checks them).
 KIND_STYLE: dict[str, tuple[str, str, str, str, str]] = {
-    "Plan": ("#37474f", "box", "s", "方案", "Plan"),
-    "Principle": ("#8e24aa", "diamond", "D", "原则", "Principle"),
-    "OverallGoal": ("#b71c1c", "star", "*", "总体目标", "Overall goal"),
-    "Measure": ("#6d4c41", "square", "s", "保障措施", "Safeguard measure"),
-    "Target": ("#e53935", "triangle", "^", "目标", "Target"),
-    "Area": ("#1e88e5", "hexagon", "h", "突破领域", "Area of breakthrough"),
-    "Task": ("#43a047", "dot", "o", "重点任务", "Key task"),
-    "Indicator": ("#fb8c00", "triangleDown", "v", "指标", "Indicator"),
-    "Department": ("#00897b", "ellipse", "p", "责任部门", "Department"),
-    "WorkItem": ("#7cb342", "dot", "o", "分工事项", "Work item"),
-    "Reading": ("#78909c", "dot", ".", "读数", "Reading"),
-    "Assessment": ("#fdd835", "star", "P", "评估", "Assessment"),
+    "Plan": ("#555555", "box", "s", "方案", "Plan"),
+    "Principle": ("#CC79A7", "diamond", "D", "原则", "Principle"),
+    "OverallGoal": ("#000000", "star", "*", "总体目标", "Overall goal"),
+    "Measure": ("#999999", "square", "s", "保障措施", "Safeguard measure"),
+    "Target": ("#D55E00", "triangle", "^", "目标", "Target"),
+    "Area": ("#0072B2", "hexagon", "h", "突破领域", "Area of breakthrough"),
+    "Task": ("#009E73", "dot", "o", "重点任务", "Key task"),
+    "Indicator": ("#E69F00", "triangleDown", "v", "指标", "Indicator"),
+    "Department": ("#56B4E9", "ellipse", "p", "责任部门", "Department"),
+    "WorkItem": ("#F0E442", "dot", "o", "分工事项", "Work item"),
+    "Reading": ("#7F7F7F", "dot", ".", "读数", "Reading"),
+    "Assessment": ("#F0E442", "star", "P", "评估", "Assessment"),
 }
 # edge kind -> (colour, width, dashed, Chinese, English). Lead and supporting ownership look different.
 EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
@@ -36,8 +37,20 @@ EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
 }
 DEFAULT_EDGE = ("#9e9e9e", 1.0, False, "结构", "structure")
 # Rows of the hierarchical layout: the plan's levels, with indicators on a row of their own below departments.
-LEVELS = {**KIND_LEVEL, "Indicator": 6}
-VIEWS = ("overview", "area", "department", "target", "task", "impact", "query")
+# Indicators sit right under the targets they measure (one short link per target, not one long one per task).
+LEVELS: dict[str, float] = {**KIND_LEVEL, "Indicator": 2.5}
+# The rows named at the left of a picture, in the plan's words.
+ROW_NAMES = {"Plan": "方案", "Principle": "原则", "OverallGoal": "总目标", "Measure": "保障", "Target": "目标",
+             "Area": "领域", "Task": "任务", "Department": "部门", "Indicator": "指标"}
+# status lights (set on nodes by the progress engine as `light` and `light_reason`): a colour and a symbol that
+# still reads in black-and-white print
+LIGHTS = {"green": ("#1b9e77", "✓"), "yellow": ("#e6ab02", "!"), "red": ("#d95f02", "×"), "grey": ("#9e9e9e", "?")}
+# an impact view's fill by distance from the slipped task: near is dark (ColorBrewer OrRd), far is pale
+DISTANCE_FILLS = ("#d7301f", "#fc8d59", "#fdcc8a", "#fef0d9")
+PX = 21.0  # one em of the label font in page pixels (and in PNG pixels at 1920x1080): type of 21 px
+VIEWS = ("overview", "area", "department", "target", "task", "impact", "query", "poster")
+# the poster's drawing area in ems of 11.2 pt type: A3 landscape, or A1 when A3 would show codes only
+POSTER_STAGES = {"A3": (99.3, 64.1), "A1": (205.8, 139.3)}  # + margins = 16.54x11.69 in, 33.11x23.39 in
 
 
 @dataclass
@@ -49,7 +62,9 @@ class View:
     plan: str
     graph: nx.MultiDiGraph
     focus: str | None = None
-    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)  # box centres in page pixels
+    layout: Layout = field(default_factory=Layout)  # boxes, routes and row names in ems
+    details: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # the side panel's lists, per node
 
 
 def _kind(G: nx.MultiDiGraph, n: str) -> str:
@@ -101,6 +116,10 @@ def select(G: nx.MultiDiGraph, view: str, entity: str | None = None, depth: int 
     if view == "impact":
         nodes = {r["id"] for r in analysis.impact(G, entity or "")}
         return nodes, f"影响 Impact: what a slip in {entity} {name} puts at risk"
+    if view == "poster":
+        leads = {u for u, _, k in G.edges(data="kind") if k == "LEADS"}
+        nodes = {n for n in G if _kind(G, n) in ("Principle", "OverallGoal", "Target", "Area", "Task")} | leads
+        return nodes, "全景 The plan on one page: principles → targets → areas → tasks → lead departments"
     if view == "query":
         nodes = {i for i in ids or set() if i in G}
         if not nodes:
@@ -134,74 +153,84 @@ def build_view(G: nx.MultiDiGraph, view: str, entity: str | None = None, depth: 
                ids: set[str] | None = None, layout: str = "hierarchical", title: str | None = None) -> View:
     nodes, default_title = select(G, view, entity, depth, ids)
     sub = induced(G, nodes)
-    tasks_only = all(_kind(sub, n) == "Task" for n in sub)
-    node_levels = dependency_levels(sub) if tasks_only and len(sub) > 1 else None
-    positions = hierarchical(sub, node_levels=node_levels) if layout == "hierarchical" else force(sub)
-    return View(view, title or default_title, str(G.graph.get("plan", "")), sub, entity, positions)
+    if view == "department" and entity in sub and len(sub) > 1:
+        # the department is the view's subject: its tasks are grouped in a row it leads and a row it supports
+        # (solid and dashed boxes) instead of one edge from one box to every task, which crossed everything
+        for _, task, kind in G.out_edges(entity, data="kind"):
+            if task in sub and kind in ("LEADS", "SUPPORTS"):
+                sub.nodes[task]["view_role"] = "lead" if kind == "LEADS" else "support"
+        sub.remove_node(entity)
+    if view == "impact" and entity is not None and entity in sub:
+        from kg import analysis
+
+        for row in analysis.impact(G, entity):  # coloured by how far the slip travels to reach each entity
+            if row["id"] in sub:
+                sub.nodes[row["id"]]["view_distance"] = row["distance"]
+    if view == "poster":  # the chain only: who leads, not who supports or what waits on what
+        sub.remove_edges_from([(u, v, k) for u, v, k in sub.edges(keys=True)
+                               if k in ("SUPPORTS", "DEPENDS_ON", "CONTRIBUTES_TO")])
+        drawn = hierarchical(sub, POSTER_STAGES["A3"])
+        if drawn.detail == 2:
+            drawn = hierarchical(sub, POSTER_STAGES["A1"])
+    else:
+        drawn = hierarchical(sub) if layout == "hierarchical" else placed(sub, force(sub))
+    positions = {n: (round(x * PX, 1), round(y * PX, 1)) for n, (x, y) in drawn.centres().items()}
+    return View(view, title or default_title, str(G.graph.get("plan", "")), sub, entity, positions, drawn,
+                {n: details(G, n) for n in sub})
 
 
-def dependency_levels(G: nx.MultiDiGraph) -> dict[str, int] | None:
-    """For a view of tasks only: rows by dependency, what is waited on above what waits (None if cyclic)."""
-    waits = nx.DiGraph((v, u) for u, v, k in G.edges(data="kind") if k == "DEPENDS_ON")
-    waits.add_nodes_from(G)
-    if not nx.is_directed_acyclic_graph(waits):
-        return None
-    return {n: i for i, generation in enumerate(nx.topological_generations(waits)) for n in generation}
+def details(G: nx.MultiDiGraph, n: str) -> dict[str, list[str]]:
+    """What the side panel lists for a node, from the whole plan (not only the view): who leads and who supports
+    a task, the indicators it serves (with their targets and lights), its area; a department's tasks."""
+    def names(nodes: list[str]) -> list[str]:
+        return [f"{code(G.nodes[m])} {G.nodes[m].get('name', '')}" if G.nodes[m].get("kind") != "Department"
+                else str(G.nodes[m].get("name", "")) for m in sorted(nodes, key=natural_key)]
+
+    ins = [(u, k) for u, _, k in G.in_edges(n, data="kind")]
+    outs = [(v, k) for _, v, k in G.out_edges(n, data="kind")]
+    indicators = [m for m, k in outs if k in ("CONTRIBUTES_TO", "MEASURED_BY")]
+    out = {"lead": names([m for m, k in ins if k == "LEADS"]),
+           "supporting": names([m for m, k in ins if k == "SUPPORTS"]),
+           "indicators": [f"{m} {G.nodes[m].get('name', '')} {indicator_target(G.nodes[m])}"
+                          + (f" · {G.nodes[m]['light']}" if G.nodes[m].get("light") else "")
+                          for m in sorted(indicators, key=natural_key)],
+           "areas": names([m for m, k in ins if k == "HAS_TASK"]),
+           "leads": names([m for m, k in outs if k == "LEADS"]),
+           "supports": names([m for m, k in outs if k == "SUPPORTS"])}
+    return {k: v for k, v in out.items() if v}
 
 
-def hierarchical(G: nx.MultiDiGraph, dx: float = 180.0, dy: float = 220.0,
-                 node_levels: dict[str, int] | None = None) -> dict[str, tuple[float, float]]:
-    """Rows from principle down to department and indicator. Rows are reordered by the barycentre of each node's
-    neighbours in the rows above, then below, then above again (fewer crossings); ties keep the previous order,
-    then the code: deterministic. Every row spans the same width, so a node sits under its parents; very long
-    rows wrap onto several lines."""
-    levels: dict[int, list[str]] = {}
-    for n in G:
-        levels.setdefault(node_levels[n] if node_levels else LEVELS.get(_kind(G, n), 7), []).append(n)
-    rows = [sorted(members, key=natural_key) for _, members in sorted(levels.items())]
-    if not rows:
-        return {}
-    undirected = nx.Graph(G)
+def hierarchical(G: nx.MultiDiGraph, stage: tuple[float, float] = (STAGE_W, STAGE_H)) -> Layout:
+    """Rows from principle down to department and indicator (tasks split by dependency), crossings reduced,
+    labels as detailed as the stage allows: see kg/render/layout.py."""
+    def level(n: str) -> float:
+        return LEVELS.get(_kind(G, n), 7) + (0.5 if G.nodes[n].get("view_role") == "support" else 0.0)
 
-    def slots() -> dict[str, float]:
-        return {n: (i + 0.5) / len(row) for row in rows for i, n in enumerate(row)}
+    def row(n: str) -> str:
+        role = G.nodes[n].get("view_role")
+        return {"lead": "牵头任务", "support": "配合任务"}.get(str(role), ROW_NAMES.get(_kind(G, n), ""))
 
-    for sweep in range(3):
-        down = sweep % 2 == 0
-        for r in (range(1, len(rows)) if down else range(len(rows) - 2, -1, -1)):
-            slot = slots()
-            reference = {n for row in (rows[:r] if down else rows[r + 1:]) for n in row}
-
-            def anchor(n: str, slot: dict[str, float] = slot, reference: set[str] = reference) -> float:
-                near = [slot[m] for m in undirected.neighbors(n) if m in reference]
-                return sum(near) / len(near) if near else slot[n]
-
-            def key(n: str, slot: dict[str, float] = slot, anchor: Any = anchor) -> tuple[Any, ...]:
-                return (anchor(n), slot[n], natural_key(n))
-
-            rows[r] = sorted(rows[r], key=key)
-    per_row = max(12, math.ceil(math.sqrt(max(len(r) for r in rows)) * 4))
-    width = (min(per_row, max(len(r) for r in rows)) - 1) * dx
-    positions = {}
-    line = 0
-    for ordered in rows:
-        # a row of 65 tasks wraps onto several lines so that it stays readable on a 16:9 screen
-        for start in range(0, len(ordered), per_row):
-            chunk = ordered[start:start + per_row]
-            positions.update({n: (((i + 0.5) / len(chunk) - 0.5) * (width + dx), float(line))
-                              for i, n in enumerate(chunk)})
-            line += 1
-    return _compact_rows(positions, dy)
+    return layered(G, level, lambda n, detail: label_lines(G.nodes[n], detail), row, stage)
 
 
-def _compact_rows(positions: dict[str, tuple[float, float]], dy: float) -> dict[str, tuple[float, float]]:
-    """Renumber the used y values to evenly spaced rows."""
-    ys = sorted({y for _, y in positions.values()})
-    rank = {y: i for i, y in enumerate(ys)}
-    xs = [x for x, _ in positions.values()] or [0.0]
-    width = max(xs) - min(xs)
-    step = max(dy * 0.7, 0.5 * width / max(len(ys) - 1, 1))  # a screen-shaped picture, not a thin strip
-    return {n: (x, rank[y] * step) for n, (x, y) in positions.items()}
+def placed(G: nx.MultiDiGraph, positions: dict[str, tuple[float, float]], detail: int = 1) -> Layout:
+    """A layout from given positions (force or the model picture), scaled onto the stage, edges straight."""
+    from kg.render.layout import box_size
+
+    out = Layout(detail=detail)
+    if not positions:
+        return out
+    xs, ys = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
+    sx = (STAGE_W - 10) / ((max(xs) - min(xs)) or 1.0)
+    sy = (STAGE_H - 4) / ((max(ys) - min(ys)) or 1.0)
+    for n, (x, y) in positions.items():
+        lines = label_lines(G.nodes[n], detail)
+        w, h = box_size(lines)
+        out.boxes[n] = Box(5 + (x - min(xs)) * sx, 2 + (y - min(ys)) * sy - h / 2, w, h, lines, 0)
+    for u, v, k in G.edges(data="kind"):
+        a, b = out.boxes[u], out.boxes[v]
+        out.routes.append(Route(u, v, str(k), [(a.x, a.y + a.h / 2), (b.x, b.y + b.h / 2)]))
+    return out
 
 
 def force(G: nx.MultiDiGraph, scale: float = 900.0) -> dict[str, tuple[float, float]]:
@@ -231,15 +260,54 @@ def tooltip(data: dict[str, Any]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def label(data: dict[str, Any], width: int = 8, lines: int = 3) -> str:
-    """A node's label: the code for tasks and indicators, then the Chinese name broken every `width`
-    characters, at most `lines` lines of name (the tooltip has the rest)."""
+def indicator_target(data: dict[str, Any]) -> str:
+    """An indicator's target in a few characters: `≥1720亿元 (2025)`, `年均≥12% (2025)`, `↓15% (2025)`."""
+    value, unit = data.get("value"), str(data.get("unit") or "")
+    year = f" ({data['target_year']})" if data.get("target_year") else ""
+    if value is None:  # relative or qualitative: the plan's words
+        words = {"above": "高于", "lead": "领先", "in_step": "同步"}.get(str(data.get("comparator")), "")
+        text = f"{words}{data.get('reference') or ''}" if data.get("reference") else str(data.get("comparator_zh")
+                                                                                         or "")
+        return f"{text}{year}"
+    number = f"{float(value):g}{unit}"
+    kind = data.get("indicator_kind")
+    if kind == "reduction":
+        return f"↓{number}{year}"
+    sign = "≥" if data.get("comparator") in ("at_least", "reach") else ""
+    return f"{'年均' if kind == 'annual_growth' else ''}{sign}{number}{year}"
+
+
+def code(data: dict[str, Any]) -> str:
+    """What names a node on a picture: its code; a department's short Chinese name (its code is an English slug)."""
+    if data.get("kind") == "Department":
+        return str(data.get("name", ""))
+    return str(data.get("id", ""))
+
+
+def label_lines(data: dict[str, Any], detail: int = 0) -> list[str]:
+    """A node's label at a level of detail: 0 the code and up to two lines of name (an indicator: its target);
+    1 the code and one short line; 2 the code alone. The tooltip and side panel have the rest."""
     name = str(data.get("name", ""))
-    parts = [name[i:i + width] for i in range(0, len(name), width)] or [""]
-    if len(parts) > lines:
-        parts = [*parts[:lines - 1], parts[lines - 1][:width - 1] + "…"]
-    head = [str(data.get("id"))] if data.get("kind") in ("Task", "Indicator") else []
-    return "\n".join(head + parts)
+    head = code(data)
+    if data.get("kind") == "Department":
+        return [name[i:i + 7] for i in range(0, len(name), 7)][:2] if detail < 2 else [_cut(name, 6)]
+    if data.get("kind") == "Indicator":
+        return [[head, indicator_target(data), _cut(name, 7)], [head, indicator_target(data)], [head]][detail]
+    if detail == 0:
+        parts = [name[i:i + 7] for i in range(0, len(name), 7)] or [""]
+        if len(parts) > 2:
+            parts = [parts[0], _cut(name[7:], 7)]
+        return [head, *parts]
+    return [[head, _cut(name, 6)], [head]][detail - 1]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def label(data: dict[str, Any], width: int = 8, lines: int = 3) -> str:
+    """A node's label on one string (the page's), the same text as the picture's most detailed label."""
+    return "\n".join(label_lines(data, 0))
 
 
 def edge_style(kind: str) -> tuple[str, float, bool, str, str]:
@@ -275,5 +343,6 @@ def schema_view() -> View:
     for edge_kind, (pairs, _) in EDGE_KINDS.items():
         for a, b in pairs:
             G.add_edge(a, b, key=edge_kind, kind=edge_kind)
+    drawn = placed(G, dict(SCHEMA_POSITIONS))
     return View("schema", "数据模型 Data model: the kinds of node and the relations between them",
-                "plan-kg", G, None, dict(SCHEMA_POSITIONS))
+                "plan-kg", G, None, {n: (x * PX, y * PX) for n, (x, y) in drawn.centres().items()}, drawn)

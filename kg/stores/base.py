@@ -15,6 +15,7 @@ from kg.errors import UsageError
 from kg.model import COMMON_NODE_PROPS, EDGE_KINDS, NODE_KINDS, PROVENANCE_PROPS, Edge, Node, PlanGraph, Provenance
 
 DEFAULT_DB = Path(".kg") / "plan.lbug"
+RE_UID_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)_uid\b")  # $task_uid: the uid of the entity $task names
 
 
 @dataclass(frozen=True)
@@ -117,20 +118,34 @@ def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None 
 
 
 def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None,
-               pair: tuple[str, str] | None = None) -> dict[str, list[Any]]:
+               pair: tuple[str, str] | None = None, by_kind: list[dict[str, list[Edge]]] | None = None
+               ) -> dict[str, list[Any]]:
     """Every column of the edges of `kind`: `from` and `to` uids (prefixed by the plan id, or its entry in
-    `prefixes`), then every property column. With `pair`, only the edges between nodes of those two kinds."""
+    `prefixes`), then every property column. With `pair`, only the edges between nodes of those two kinds.
+    `by_kind` (from `edges_by_kind`) saves a pass over every edge per kind when all kinds are wanted."""
     out: dict[str, list[Any]] = {"from": [], "to": [], **{c: [] for c in edge_columns(kind)}}
-    for g in graphs:
+    for i, g in enumerate(graphs):
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
-        edges = [e for e in g.edges if e.kind == kind and (
-            pair is None or (g.nodes[e.source].kind, g.nodes[e.target].kind) == pair)]
+        edges = by_kind[i].get(kind, []) if by_kind is not None else [e for e in g.edges if e.kind == kind]
+        if pair is not None:
+            edges = [e for e in edges if (g.nodes[e.source].kind, g.nodes[e.target].kind) == pair]
         out["from"] += [f"{prefix}:{e.source}" for e in edges]
         out["to"] += [f"{prefix}:{e.target}" for e in edges]
         for prop in EDGE_KINDS[kind][1]:
             out[prop] += [e.props.get(prop) for e in edges]
         for column, attr in _PROV_ATTRS.items():
             out[column] += [getattr(e.provenance, attr) for e in edges]
+    return out
+
+
+def edges_by_kind(graphs: list[PlanGraph]) -> list[dict[str, list[Edge]]]:
+    """Each graph's edges grouped by kind, in one pass."""
+    out: list[dict[str, list[Edge]]] = []
+    for g in graphs:
+        groups: dict[str, list[Edge]] = {}
+        for e in g.edges:
+            groups.setdefault(e.kind, []).append(e)
+        out.append(groups)
     return out
 
 
@@ -173,6 +188,16 @@ def graph_from_rows(plan: str, nodes: list[tuple[str, dict[str, Any]]],
         graph.edges.append(Edge(kind, row["src"], row["dst"], prov(row),
                                 {k: row.get(k) for k in EDGE_KINDS[kind][1]}))
     return graph
+
+
+def derived_params(cypher: str, params: dict[str, Any], plan: str) -> dict[str, Any]:
+    """`params` with `plan` and, for each `$NAME_uid` the text uses, NAME's uid in that plan: what a store adds
+    before it runs a named query. The uid is a value like any other; nothing is formatted into the text."""
+    out = {"plan": plan, **params} if re.search(r"\$plan\b", cypher) else dict(params)
+    for name in RE_UID_USE.findall(cypher):
+        if name in params and f"{name}_uid" not in params:
+            out[f"{name}_uid"] = f"{plan}:{params[name]}"
+    return out
 
 
 def open_store(settings: StoreSettings) -> GraphStore:

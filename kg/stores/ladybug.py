@@ -3,10 +3,16 @@
 A build writes a complete new database beside the current one with `COPY ... FROM` Arrow tables and swaps it
 in only when it is complete, so a failed build leaves the previous graph intact. Queries open the file
 read-only, so the database itself refuses writes.
+
+Ladybug indexes only a table's primary key (`uid`, `<plan>:<id>`). A file may hold many plans (a province's
+cities), so the named queries never filter a whole table by `plan`: one entity is found by its uid, and a whole
+plan through `IN_PLAN`, a relation from each of the plan's nodes (its Plan node included) to its Plan node. It
+is an access path, not a fact of the plan: it is not in the model, and `read_graph` and `counts` leave it out.
 """
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
 import shutil
@@ -17,11 +23,21 @@ from typing import Any
 from kg.errors import NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
 from kg.stores import integrity
-from kg.stores.base import StoreSettings, edge_columns, edge_table, graph_from_rows, node_columns, node_table
+from kg.stores.base import (
+    StoreSettings,
+    derived_params,
+    edge_columns,
+    edge_table,
+    edges_by_kind,
+    graph_from_rows,
+    node_columns,
+    node_table,
+)
 
 BUFFER_POOL = 256 * 1024**2  # the default would take most of the machine's memory
 _SIDE_FILES = (".wal", ".lock", ".shadow", ".tmp")
 _ARROW = {"STRING": "string", "INT64": "int64", "DOUBLE": "float64", "BOOL": "bool"}
+IN_PLAN = "IN_PLAN"
 
 
 def _arrow_type(kind: str) -> Any:
@@ -54,10 +70,13 @@ def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
 def _copy(conn: Any, kind: str, data: dict[str, list[Any]], columns: dict[str, str],
           pair: tuple[str, str] | None = None) -> None:
     """Bulk-load columns into a table with COPY from an Arrow table (naming the FROM/TO pair where it has several;
-    the kinds come from the model, never from data)."""
+    the kinds come from the model, never from data); a failure names the table and its size."""
     if any(data.values()):
         options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
-        conn.execute(f"COPY {kind} FROM $rows{options}", {"rows": arrow_table(data, columns)})
+        try:
+            conn.execute(f"COPY {kind} FROM $rows{options}", {"rows": arrow_table(data, columns)})
+        except RuntimeError as e:
+            raise RuntimeError(f"copying {len(next(iter(data.values()))):,} rows into {kind}: {e}") from e
 
 
 def _staged_counts(conn: Any) -> dict[str, int]:
@@ -76,7 +95,25 @@ def ddl() -> list[str]:
         ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
         cols = ", ".join(f"{c} {t}" for c, t in edge_columns(kind).items())
         out.append(f"CREATE REL TABLE {kind}({ends}, {cols})")
+    out.append(f"CREATE REL TABLE {IN_PLAN}({', '.join(f'FROM {kind} TO Plan' for kind in NODE_KINDS)})")
     return out
+
+
+def membership(graphs: list[PlanGraph], nodes: dict[str, list[Any]]) -> dict[str, list[str]]:
+    """`IN_PLAN` rows for one kind's node columns: each node's uid to its plan's Plan node's uid. A graph without a
+    Plan node has no membership (it cannot be read from the file either: a plan is known by its Plan node)."""
+    roots = {g.plan_id: f"{g.plan_id}:{plans[0].id}" for g in graphs if (plans := g.of_kind("Plan"))}
+    pairs = [(uid, roots[plan]) for uid, plan in zip(nodes["uid"], nodes["plan"], strict=True) if plan in roots]
+    return {"from": [a for a, _ in pairs], "to": [b for _, b in pairs]}
+
+
+def copy_membership(conn: Any, kind: str, rows: dict[str, list[str]]) -> None:
+    if rows["from"]:
+        try:
+            conn.execute(f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')",
+                         {"rows": arrow_table(rows, {"from": "STRING", "to": "STRING"})})
+        except RuntimeError as e:
+            raise RuntimeError(f"copying {len(rows['from']):,} rows into {IN_PLAN} from {kind}: {e}") from e
 
 
 class LadybugStore:
@@ -144,22 +181,33 @@ class LadybugStore:
             conn = ladybug.Connection(db)
         except RuntimeError as e:
             raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
+        collecting = gc.isenabled()
+        gc.disable()  # the columns are millions of acyclic objects: the cyclic collector would walk them over and over
         try:
+            # the schema in one transaction (a commit per statement was a tenth of a small plan's build); each COPY
+            # commits on its own: one transaction around them all holds every table in memory until the end
+            conn.execute("BEGIN TRANSACTION")
             for statement in ddl():
                 conn.execute(statement)
+            conn.execute("COMMIT")
+            by_kind = edges_by_kind(graphs)
+            members = {}
             for kind in NODE_KINDS:
-                _copy(conn, kind, node_table(graphs, kind), node_columns(kind))
+                nodes = node_table(graphs, kind)
+                _copy(conn, kind, nodes, node_columns(kind))
+                members[kind] = membership(graphs, nodes)
             for kind, (pairs, _) in EDGE_KINDS.items():
                 columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
-                if len(pairs) == 1:
-                    _copy(conn, kind, edge_table(graphs, kind), columns)
-                    continue
-                for pair in pairs:  # a rel table with several FROM/TO pairs is copied one pair at a time
-                    _copy(conn, kind, edge_table(graphs, kind, pair=pair), columns, pair)
+                for pair in pairs if len(pairs) > 1 else [None]:  # a rel table with several FROM/TO pairs: by pair
+                    _copy(conn, kind, edge_table(graphs, kind, pair=pair, by_kind=by_kind), columns, pair)
+            for kind, rows in members.items():
+                copy_membership(conn, kind, rows)
             got = _staged_counts(conn)
         except RuntimeError as e:
             raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
         finally:
+            if collecting:
+                gc.enable()
             conn.close()
             db.close()
         expected = {"nodes": sum(len(g.nodes) for g in graphs), "edges": sum(len(g.edges) for g in graphs)}
@@ -208,16 +256,19 @@ class LadybugStore:
             if self._plan not in plans:
                 raise NotFoundError(f"no plan {self._plan!r} in {self.path} (plans: {', '.join(plans) or 'none'})")
             self._plan_checked = True
-        if "$plan" in cypher and "plan" not in params:  # a file usually holds one plan: queries still name it
-            if self._plan is None:
-                plans = self.plans()
-                if len(plans) != 1:
-                    raise UsageError(f"{self.path} holds {len(plans)} plans ({', '.join(plans[:5])}"
-                                     f"{', ...' if len(plans) > 5 else ''}); name one with --plan" if plans else
-                                     f"{self.path} holds no plan: run `kg build` first")
-                self._plan = plans[0]
-            params["plan"] = self._plan
+        if "$plan" in cypher or "_uid" in cypher:  # a file usually holds one plan: queries still name it
+            params = derived_params(cypher, params, params.get("plan") or self._plan_id(conn))
         return self._execute(conn, cypher, params, max_rows, self._timeout)
+
+    def _plan_id(self, conn: Any) -> str:
+        if self._plan is None:
+            plans = [r["plan"] for r in self._execute(conn, "MATCH (p:Plan) RETURN p.plan AS plan ORDER BY plan", {})]
+            if len(plans) != 1:
+                raise UsageError(f"{self.path} holds {len(plans)} plans ({', '.join(plans[:5])}"
+                                 f"{', ...' if len(plans) > 5 else ''}); name one with --plan" if plans else
+                                 f"{self.path} holds no plan: run `kg build` first")
+            self._plan = plans[0]
+        return self._plan
 
     @staticmethod
     def _execute(conn: Any, cypher: str, params: dict[str, Any], max_rows: int | None = None,

@@ -19,6 +19,7 @@ from kg.errors import KgError, NotFoundError, QueryError, QueryLimitError, ReadO
 from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
 from kg.stores.base import (
     StoreSettings,
+    derived_params,
     edge_columns,
     edge_table,
     graph_from_rows,
@@ -121,10 +122,15 @@ class Neo4jStore:
             raise self._fail(e) from e
 
     def ensure_schema(self) -> None:
-        """The uid constraint, and per kind an index on (plan, id): the named queries anchor on that pair."""
+        """The uid constraint and the plan index on PlanNode (a query over a whole plan names `:PlanNode`), and
+        per kind an index on uid (the named queries find one entity by `(:Kind {uid: $x_uid})`). The per-kind
+        (plan, id) indexes of earlier versions go: the queries no longer use them, and each index slows the load
+        and the swap that renames a plan."""
         statements = ["CREATE CONSTRAINT plan_node_uid IF NOT EXISTS FOR (n:PlanNode) REQUIRE n.uid IS UNIQUE",
                       "CREATE INDEX plan_node_plan IF NOT EXISTS FOR (n:PlanNode) ON (n.plan)"]
-        statements += [f"CREATE INDEX plan_{kind.lower()}_id IF NOT EXISTS FOR (n:{kind}) ON (n.plan, n.id)"
+        statements += [f"DROP INDEX plan_{kind.lower()}_{old} IF EXISTS"
+                       for kind in NODE_KINDS for old in ("id", "plan")]
+        statements += [f"CREATE INDEX plan_{kind.lower()}_uid IF NOT EXISTS FOR (n:{kind}) ON (n.uid)"
                        for kind in NODE_KINDS]
         def run(tx: Any, statement: str) -> None:
             tx.run(statement).consume()
@@ -256,7 +262,8 @@ class Neo4jStore:
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
              ) -> list[dict[str, Any]]:
-        return self._read_raw(cypher, {"plan": self.plan_id(), **(params or {})}, max_rows)
+        params = params or {}
+        return self._read_raw(cypher, derived_params(cypher, params, params.get("plan") or self.plan_id()), max_rows)
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = {r["kind"]: r["n"] for r in self.read(

@@ -1,0 +1,9 @@
+// Each department's workload: how many tasks it leads and supports.
+MATCH (:Plan {plan: $plan})<-[:IN_PLAN]-(d:Department)
+OPTIONAL MATCH (d)-[:LEADS]->(l:Task)
+WITH d, count(DISTINCT l) AS leads
+OPTIONAL MATCH (d)-[:SUPPORTS]->(s:Task)
+WITH d, leads, count(DISTINCT s) AS supports
+WHERE leads + supports > 0
+RETURN d.id AS department, d.name AS name, leads, supports
+ORDER BY leads DESC, supports DESC, department

@@ -1,0 +1,62 @@
+"""The README's screenshots, made the way a reader sees them: a small meeting pack (overview, the densest
+department, a target) opened in headless Chromium at 1920x1080, offline. Run: .venv/bin/python docs/make_screens.py
+docs/ (tests/test_render_page.py runs it too)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+SHOTS = [("overview", None, "screen-overview"), ("department", "D-drc", "screen-department-drc"),
+         ("target", "G3", "screen-target-g3")]
+
+
+def make_screens(out: Path, browser: Any = None) -> list[Path]:
+    """Write the screenshots into `out`; `browser` is a Playwright Chromium already running (the tests'), else one
+    is started with the system's `chromium`."""
+    from kg.ingest.seed import load_plan
+    from kg.output import to_networkx
+    from kg.render.pack import write_pack
+
+    G = to_networkx(load_plan())
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        pack = Path(tmp) / "pack"
+        write_pack(G, pack, workers=1, views=[(kind, entity) for kind, entity, _ in SHOTS])
+        if browser is not None:
+            written = _shoot(browser, pack, out)
+        else:
+            from playwright.sync_api import sync_playwright
+
+            executable = shutil.which("chromium") or shutil.which("chromium-browser")
+            with sync_playwright() as p:
+                started = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
+                written = _shoot(started, pack, out)
+                started.close()
+    return written
+
+
+def _shoot(browser: Any, pack: Path, out: Path) -> list[Path]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, offline=True)
+    page = context.new_page()
+    written = []
+    for kind, entity, name in [*SHOTS, ("index", None, "screen-pack-index")]:
+        stem = kind if entity is None else f"{kind}-{entity}"
+        page.goto((pack / f"{stem}.html").as_uri())
+        if kind != "index":
+            page.wait_for_function("window.planKg && window.planKg.ready", timeout=60_000)
+        else:
+            page.wait_for_load_state("load")
+        target = out / f"{name}.png"
+        page.screenshot(path=str(target))
+        written.append(target)
+    context.close()
+    return written
+
+
+if __name__ == "__main__":
+    for path in make_screens(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")):
+        print(path)

@@ -1,0 +1,94 @@
+"""The font drawn in images and embedded in pages is the Simplified Chinese cut: 骨 述 边 (and 户 值) take the
+mainland forms, not the Taiwan forms of Noto Sans CJK TC that the project used before."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import pytest
+
+from kg.render.html import font_path, render_html
+
+MAINLAND = "户骨值述边"
+
+
+def _family(font) -> str:  # type: ignore[no-untyped-def]
+    return str(font["name"].getDebugName(1))
+
+
+def _zhs_alternates(font) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """{character: glyph} for the characters of MAINLAND whose 'locl' feature for Simplified Chinese (ZHS)
+    swaps the font's default glyph for another one: the font's own record of where the two forms differ."""
+    gsub = font["GSUB"].table
+    cmap = font.getBestCmap()
+    hani = next(s for s in gsub.ScriptList.ScriptRecord if s.ScriptTag == "hani")
+    zhs = next(ls for ls in hani.Script.LangSysRecord if ls.LangSysTag == "ZHS ")
+    out: dict[str, str] = {}
+    for index in zhs.LangSys.FeatureIndex:
+        record = gsub.FeatureList.FeatureRecord[index]
+        if record.FeatureTag != "locl":
+            continue
+        for lookup in record.Feature.LookupListIndex:
+            for sub in gsub.LookupList.Lookup[lookup].SubTable:
+                mapping = getattr(getattr(sub, "ExtSubTable", sub), "mapping", None) or {}
+                out.update({c: mapping[cmap[ord(c)]] for c in MAINLAND if cmap[ord(c)] in mapping})
+    return out
+
+
+def _raster(path: str, glyph: str) -> np.ndarray:
+    from fontTools.ttLib import TTFont
+    from matplotlib.ft2font import FT2Font, LoadFlags
+
+    with TTFont(path, lazy=True) as font:
+        order = font.getGlyphOrder()
+    face = FT2Font(path)
+    face.set_size(48, 72)
+    loaded = face.load_glyph(order.index(glyph), LoadFlags.NO_HINTING)
+    image = np.zeros((80, 80), dtype=np.uint8)
+    face.draw_glyph_to_bitmap(image, 10, 10, loaded)
+    return image.astype(float) / 255
+
+
+def test_the_font_is_the_simplified_chinese_cut() -> None:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font_path(), lazy=True) as font:
+        assert _family(font) == "Noto Sans SC"
+        assert all(ord(c) in font.getBestCmap() for c in MAINLAND + "沈阳市发展和改革委员会")
+
+
+def test_mainland_forms_not_taiwan_forms() -> None:
+    """Drawn side by side with the TC font's own default glyph and its ZHS alternate, each of our glyphs is the
+    ZHS one (several times closer to it than to the Taiwan form)."""
+    tc = pytest.importorskip("cvttf_NotoSansCJK_Regular")
+    from fontTools.ttLib import TTFont
+
+    tc_path = str(tc.get_TTF_path())
+    with TTFont(tc_path, lazy=True) as taiwan:
+        assert "TC" in _family(taiwan)
+        alternates = _zhs_alternates(taiwan)
+        taiwan_cmap = taiwan.getBestCmap()
+    assert len(alternates) >= 3, alternates  # 骨 述 边 at least
+    with TTFont(font_path(), lazy=True) as font:
+        ours = font.getBestCmap()
+    for char, mainland_glyph in alternates.items():
+        drawn = _raster(font_path(), ours[ord(char)])
+        to_mainland = np.abs(drawn - _raster(tc_path, mainland_glyph)).mean()
+        to_taiwan = np.abs(drawn - _raster(tc_path, taiwan_cmap[ord(char)])).mean()
+        assert to_mainland * 3 < to_taiwan, (char, to_mainland, to_taiwan)
+
+
+def test_a_page_embeds_the_simplified_subset(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    from fontTools.ttLib import TTFont
+
+    from kg.output import to_networkx
+    from kg.render.views import build_view
+
+    page = render_html(build_view(to_networkx(plan_graph), "target", "G3"))
+    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", page).group(1))  # type: ignore[union-attr]
+    with TTFont(io.BytesIO(data)) as embedded:
+        assert _family(embedded) == "Noto Sans SC"
+    assert len(data) < 400_000
