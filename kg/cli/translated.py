@@ -26,7 +26,7 @@ def _in_language(commands: list[Any]) -> Iterator[None]:
         if i18n.chinese():
             for cmd in commands:
                 for obj in (cmd, *getattr(cmd, "params", [])):
-                    for attr in ("help", "short_help", "epilog"):
+                    for attr in ("help", "short_help", "epilog", "show_default"):
                         value = getattr(obj, attr, None)
                         if isinstance(value, str) and value:
                             saved.append((obj, attr, value))
@@ -121,7 +121,7 @@ def help_messages() -> list[str]:
 
     def walk(cmd: Any) -> None:
         for obj in (cmd, *getattr(cmd, "params", [])):
-            for attr in ("help", "short_help", "epilog"):
+            for attr in ("help", "short_help", "epilog", "show_default"):
                 value = getattr(obj, attr, None)
                 if isinstance(value, str) and value:
                     found[value] = None
