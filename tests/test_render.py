@@ -349,7 +349,7 @@ def test_a_pack_into_a_symlinked_folder_keeps_the_link(G, tmp_path: Path, monkey
     """The swap renamed the link away and put a real folder in its place, leaving a `.old` link behind."""
     import kg.render.pack as pack
 
-    monkeypatch.setattr(pack, "write_image", lambda view, path: path.write_bytes(b"png"))
+    monkeypatch.setattr(pack, "write_image", lambda view, path, *a, **k: path.write_bytes(b"png"))
     monkeypatch.setattr(pack, "write_html", lambda view, path, *a, **k: path.write_text("page", encoding="utf-8"))
     real = tmp_path / "packs" / "2026-11"
     real.mkdir(parents=True)

@@ -35,6 +35,8 @@ def write_pack(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str |
 
     from kg.lock import writer_lock
 
+    if out.is_symlink():  # the swap below would rename the link away; the folder it names is the pack's place
+        out = Path(os.path.realpath(out))
     writable_folder(out.parent, out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; the meeting pack is a folder")

@@ -26,7 +26,7 @@ KIND_STYLE: dict[str, tuple[str, str, str, str, str]] = {
     "Department": ("#56B4E9", "ellipse", "p", "责任部门", "Department"),
     "WorkItem": ("#F0E442", "dot", "o", "分工事项", "Work item"),
     "Reading": ("#7F7F7F", "dot", ".", "读数", "Reading"),
-    "Assessment": ("#F0E442", "star", "P", "评估", "Assessment"),
+    "Assessment": ("#882255", "star", "P", "评估", "Assessment"),
 }
 # edge kind -> (colour, width, dashed, Chinese, English). Lead and supporting ownership look different.
 EDGE_STYLE: dict[str, tuple[str, float, bool, str, str]] = {
