@@ -79,3 +79,29 @@ def test_matrix_heat_map_is_split_not_shrunk(G) -> None:  # type: ignore[no-unty
     assert rows == ownership_matrix(G)["rows"] and all(len(p["rows"]) <= ROWS for p in pages) and len(pages) >= 2
     with Image.open(BytesIO(render_matrix(pages[0], "shenyang"))) as image:
         assert image.size == (1920, 1080)
+
+
+def test_the_meeting_pack_draws_the_lights_of_the_built_plan(tmp_path, monkeypatch, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """`kg pack` hands the views a graph whose indicators and targets carry the lights assessed at build."""
+    from typer.testing import CliRunner
+
+    import kg.render.pack as pack
+    from kg.cli import app
+    from kg.stores.base import StoreSettings, open_store
+
+    db = tmp_path / "plan.lbug"
+    store = open_store(StoreSettings(kind="ladybug", path=db))
+    store.build(plan_graph)
+    store.close()
+    seen = {}
+
+    def capture(G, output, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update({n: d.get("light") for n, d in G.nodes(data=True) if d.get("light")})
+        return []
+
+    monkeypatch.setattr(pack, "write_pack", capture)
+    result = CliRunner().invoke(app, ["pack", "--db", str(db), "-o", str(tmp_path / "pack")])
+    assert result.exit_code == 0, result.output
+    indicators = {n.id for n in plan_graph.nodes.values() if n.kind == "Indicator"}
+    assert indicators <= set(seen) and set(seen.values()) <= {"green", "yellow", "red", "grey"}
+    assert seen["I6.2"] == "red"  # by the readings shipped in seed/readings.csv

@@ -164,6 +164,7 @@ def pack_cmd(
     Example: kg pack -o meeting-pack --period 2025-06
     """
     from kg.output import to_networkx
+    from kg.progress.status import annotate_from_graph
     from kg.render.pack import write_pack
 
     with opened(store, db, plan) as graph_store:
@@ -180,7 +181,8 @@ def pack_cmd(
         extras = [(f"状态总览 Status overview {period}{mark}", "status.html", bulletin_html(status_overview(bulletin))),
                   (f"调度通报 Bulletin {period}{mark}", "bulletin.html", bulletin_html(bulletin)),
                   (f"调度通报 Bulletin {period}{mark}, Word", "bulletin.docx", write_docx(bulletin))]
-    entries = write_pack(to_networkx(graph), output, extras, wait=wait)
+    # indicators and targets carry their light when the plan was built with readings (drawn as a ring and symbol)
+    entries = write_pack(annotate_from_graph(to_networkx(graph)), output, extras, wait=wait)
     more = f" and {', '.join(name for _, name, _ in extras)}" if extras else ""
     say(f"wrote {len(entries)} views{more}; open {output / 'index.html'}")
 
