@@ -18,6 +18,11 @@ from pathlib import Path
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "kg"
 _FIELD = re.compile(r"\{(\w*)\}")
+# A field named {raw...} holds text kg passes on as it came: what the user typed, or an engine's own message
+# (Ladybug, Neo4j, the OS, a parser). Its frame is translated, its text kept; the tests' check that every error
+# has its Chinese looks at the frame only (translate(..., raw=False)).
+RAW = "raw"
+_ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")  # what a translation should leave none of
 
 _chosen: str | None = None  # set by --lang; otherwise the environment decides on each call
 
@@ -127,32 +132,44 @@ def _(text: str) -> str:
     return catalogue().gettext(text)
 
 
-def translate(message: str, depth: int = 0) -> str:
-    """Any message in the user's language: an exact entry, else the first template it matches (its fields
-    translated in turn, a few levels deep), line by line for multi-line messages; no entry: as it is."""
+def translate(message: str, depth: int = 0, *, raw: bool = True) -> str:
+    """Any message in the user's language: an exact entry, else the template it matches best (its fields
+    translated in turn, a few levels deep), line by line for multi-line messages; no entry: as it is.
+    With raw=False the values of `{raw...}` fields are shown as … (see RAW)."""
     if not message or not chinese() or depth > 3:
         return message
     if "\n" in message:
-        return "\n".join(translate(line, depth) for line in message.split("\n"))
+        return "\n".join(translate(line, depth, raw=raw) for line in message.split("\n"))
     exact = catalogue().gettext(message)
     if exact != message:
         return exact
-    found = match_template(message, depth)
+    found = match_template(message, depth, raw=raw)
     return found if found is not None else message
 
 
-def match_template(message: str, depth: int = 0) -> str | None:
-    """The Chinese of `message` through the first template that matches it, or None."""
+def match_template(message: str, depth: int = 0, *, raw: bool = True) -> str | None:
+    """The Chinese of `message` through the template that matches it best, or None. Several can match (a short
+    one such as `{enc} text` matches many sentences ending in "text"): the one leaving the fewest English words
+    wins, the most specific first among equals."""
+    best: tuple[int, str] | None = None
     for regex, msgstr, fields in _templates():
         m = regex.match(message)
         if not m:
             continue
-        out = msgstr
+        out, checked = msgstr, msgstr
         for name, value in zip(fields, m.groups(), strict=True):
             # a field that is itself a fixed message (a nested reason) is translated too
-            out = out.replace("{" + name + "}", translate(value, depth + 1), 1)
-        return out
-    return None
+            shown = translate(value, depth + 1)
+            out = out.replace("{" + name + "}", shown, 1)
+            if not raw:  # the same choice of template, the raw text hidden
+                hidden = "…" if name.startswith(RAW) else translate(value, depth + 1, raw=False)
+                checked = checked.replace("{" + name + "}", hidden, 1)
+        left = len(_ENGLISH_WORD.findall(out))
+        if best is None or left < best[0]:
+            best = (left, out if raw else checked)
+        if left == 0:
+            break
+    return best[1] if best else None
 
 
 # Closed vocabularies typed by users: a Chinese word is accepted where the English one is.

@@ -1,0 +1,123 @@
+"""The places in kg/ where a message for the user is written, read from the source (not run): every string or
+f-string given to `raise SomethingError(...)`, added to a list of problems (`problems.append(...)`,
+`problems.add(where, ...)`), given to `warn(...)` or `fail(...)`. Each becomes a sample message, its {fields}
+filled with neutral codes, so a test can check that the catalogue translates every message shape a user can
+meet, including the ones no test happens to trigger.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+KG = Path(__file__).resolve().parent.parent / "kg"
+PROBLEM_LISTS = {"problems", "items", "errors"}  # lists whose items are shown one per line under a count
+SAMPLE = "Q{}"  # a field's value: uppercase and a digit, so it reads as a code, never as an English word
+
+
+@dataclass(frozen=True)
+class Site:
+    file: str
+    line: int
+    sample: str  # the message with each {field} filled with a code (Q1, Q2, ...)
+    shape: str  # the message with each field shown as {}
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.shape}"
+
+
+def _text(node: ast.expr) -> tuple[str, str] | None:
+    """(sample, shape) of a string literal or f-string; None for anything else (a name, a call)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, node.value
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    sample, shape, n = [], [], 0
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            sample.append(str(part.value))
+            shape.append(str(part.value))
+        else:
+            n += 1
+            value = SAMPLE.format(n)
+            quoted = isinstance(part, ast.FormattedValue) and part.conversion == ord("r")
+            sample.append(f"'{value}'" if quoted else value)
+            shape.append("{}")
+    return "".join(sample), "".join(shape)
+
+
+def _callee(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+def _receiver(call: ast.Call) -> str:
+    f = call.func
+    if isinstance(f, ast.Attribute):
+        r = f.value
+        return r.attr if isinstance(r, ast.Attribute) else r.id if isinstance(r, ast.Name) else ""
+    return ""
+
+
+def _messages(call: ast.Call) -> Iterator[tuple[ast.expr, bool]]:
+    """The message arguments of a call that shows one, with whether a `where: ` is put before it."""
+    name = _callee(call)
+    if name.endswith("Error"):
+        if name == "ParseError" and len(call.args) == 3:
+            yield call.args[2], True
+            return
+        for arg in call.args:
+            if isinstance(arg, (ast.List, ast.Tuple)):
+                yield from ((item, False) for item in arg.elts)
+            else:
+                yield arg, False
+    elif name == "append" and _receiver(call) in PROBLEM_LISTS and call.args:
+        yield call.args[0], False
+    elif len(call.args) == 2 and (name == "warn" or (name == "add" and _receiver(call) in PROBLEM_LISTS)):
+        yield call.args[1], True
+    elif name == "fail" and call.args:
+        yield call.args[0], False
+
+
+def _described(tree: ast.AST) -> Iterator[tuple[ast.expr, bool]]:
+    """The messages `describe` (kg/cli/failure.py) returns for the libraries' failures: `return message, code`."""
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef) and fn.name == "describe":
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and node.value.elts:
+                    yield node.value.elts[0], False
+
+
+def message_sites(root: Path = KG) -> list[Site]:
+    sites = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module):
+                found = list(_described(node))
+            elif isinstance(node, ast.Call):
+                found = list(_messages(node))
+            else:
+                continue
+            for arg, prefixed in found:
+                got = _text(arg)
+                if got is None or not got[1].strip() or not any(c.isalpha() for c in got[1]):
+                    continue
+                sample, shape = got
+                if prefixed:
+                    sample, shape = f"Q0:1: {sample}", f"{{}}: {shape}"
+                sites.append(Site(str(path.relative_to(root.parent)), arg.lineno, sample, shape))
+    return sites
+
+
+if __name__ == "__main__":  # python -m tests.message_sites: the sites whose message has no Chinese
+    from kg import i18n
+    from tests.test_i18n import english_left
+
+    i18n.set_language("zh")
+    for site in message_sites():
+        left = english_left(i18n.translate(site.sample))
+        if left:
+            print(site, "  <-", left)
