@@ -28,8 +28,19 @@ class Site:
         return f"{self.file}:{self.line}: {self.shape}"
 
 
+def _variants(node: ast.expr) -> list[tuple[str, str]]:
+    """(sample, shape) of each message an expression can make: a literal, an f-string, `a + b` of them, or
+    `a if x else b`; nothing for anything else (a name, a call)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [(a + c, b + d) for a, b in _variants(node.left) for c, d in _variants(node.right)]
+    if isinstance(node, ast.IfExp):
+        return _variants(node.body) + _variants(node.orelse)
+    one = _text(node)
+    return [one] if one else []
+
+
 def _text(node: ast.expr) -> tuple[str, str] | None:
-    """(sample, shape) of a string literal or f-string; None for anything else (a name, a call)."""
+    """(sample, shape) of a string literal or f-string; None for anything else."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value, node.value
     if not isinstance(node, ast.JoinedStr):
@@ -64,7 +75,11 @@ def _receiver(call: ast.Call) -> str:
 def _messages(call: ast.Call) -> Iterator[tuple[ast.expr, bool]]:
     """The message arguments of a call that shows one, with whether a `where: ` is put before it."""
     name = _callee(call)
-    if name.endswith("Error"):
+    for arg in call.args:  # a `valid: ...` hint handed to a reader, shown in brackets after its complaint
+        for hint in (arg.body, arg.orelse) if isinstance(arg, ast.IfExp) else (arg,):
+            if isinstance(hint, ast.Constant) and isinstance(hint.value, str) and hint.value.startswith("valid: "):
+                yield ast.Constant(hint.value.removeprefix("valid: "), lineno=arg.lineno), False
+    if name.endswith("Error") or name == "refuse":
         if name == "ParseError" and len(call.args) == 3:
             yield call.args[2], True
             return
@@ -79,15 +94,24 @@ def _messages(call: ast.Call) -> Iterator[tuple[ast.expr, bool]]:
         yield call.args[1], True
     elif name == "fail" and call.args:
         yield call.args[0], False
+    elif name == "Unplaced" and len(call.args) >= 4:  # a line the parser could not place, and why
+        yield call.args[3], True
+    elif name in ("unplaced", "skip") and len(call.args) == 2:
+        yield call.args[1], True
 
 
 def _described(tree: ast.AST) -> Iterator[tuple[ast.expr, bool]]:
-    """The messages `describe` (kg/cli/failure.py) returns for the libraries' failures: `return message, code`."""
+    """The messages functions return to be shown: `describe` (kg/cli/failure.py) for the libraries' failures
+    (`return message, code`), and the `..._problem` helpers whose answer becomes a problem line."""
     for fn in ast.walk(tree):
         if isinstance(fn, ast.FunctionDef) and fn.name == "describe":
             for node in ast.walk(fn):
                 if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and node.value.elts:
                     yield node.value.elts[0], False
+        elif isinstance(fn, ast.FunctionDef) and fn.name.endswith("_problem"):
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    yield node.value, True
 
 
 def message_sites(root: Path = KG) -> list[Site]:
@@ -102,13 +126,12 @@ def message_sites(root: Path = KG) -> list[Site]:
             else:
                 continue
             for arg, prefixed in found:
-                got = _text(arg)
-                if got is None or not got[1].strip() or not any(c.isalpha() for c in got[1]):
-                    continue
-                sample, shape = got
-                if prefixed:
-                    sample, shape = f"Q0:1: {sample}", f"{{}}: {shape}"
-                sites.append(Site(str(path.relative_to(root.parent)), arg.lineno, sample, shape))
+                for sample, shape in _variants(arg):
+                    if not shape.strip() or not any(c.isalpha() for c in shape):
+                        continue
+                    if prefixed:
+                        sample, shape = f"Q0:1: {sample}", f"{{}}: {shape}"
+                    sites.append(Site(str(path.relative_to(root.parent)), arg.lineno, sample, shape))
     return sites
 
 
