@@ -22,7 +22,8 @@ _FIELD = re.compile(r"\{(\w*)\}")
 # (Ladybug, Neo4j, the OS, a parser). Its frame is translated, its text kept; the tests' check that every error
 # has its Chinese looks at the frame only (translate(..., raw=False)).
 RAW = "raw"
-_ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")  # what a translation should leave none of
+_ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9_])[a-z]{3,}(?![A-Za-z0-9_])")  # what a translation should leave none of
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 _chosen: str | None = None  # set by --lang; otherwise the environment decides on each call
 
@@ -150,8 +151,8 @@ def translate(message: str, depth: int = 0, *, raw: bool = True) -> str:
 def match_template(message: str, depth: int = 0, *, raw: bool = True) -> str | None:
     """The Chinese of `message` through the template that matches it best, or None. Several can match (a short
     one such as `{enc} text` matches many sentences ending in "text"): the one leaving the fewest English words
-    wins, the most specific first among equals."""
-    best: tuple[int, str] | None = None
+    wins."""
+    best: tuple[tuple[int, int, int], str] | None = None
     for regex, msgstr, fields in _templates():
         m = regex.match(message)
         if not m:
@@ -164,11 +165,12 @@ def match_template(message: str, depth: int = 0, *, raw: bool = True) -> str | N
             if not raw:  # the same choice of template, the raw text hidden
                 hidden = "…" if name.startswith(RAW) else translate(value, depth + 1, raw=False)
                 checked = checked.replace("{" + name + "}", hidden, 1)
-        left = len(_ENGLISH_WORD.findall(out))
-        if best is None or left < best[0]:
-            best = (left, out if raw else checked)
-        if left == 0:
-            break
+        # fewest English words left, then the most Chinese (a frame such as `Ladybug: {raw}` translated), then the
+        # shortest first field ("x.yaml:3", not "x.yaml:3: a tag (…)": a leading {what} should not swallow the file
+        # and line before it), then the order
+        score = (len(_ENGLISH_WORD.findall(out)), -len(_HAN.findall(out)), len(m.group(1)) if m.groups() else 0)
+        if best is None or score < best[0]:
+            best = (score, out if raw else checked)
     return best[1] if best else None
 
 

@@ -79,7 +79,9 @@ def _messages(call: ast.Call) -> Iterator[tuple[ast.expr, bool]]:
         for hint in (arg.body, arg.orelse) if isinstance(arg, ast.IfExp) else (arg,):
             if isinstance(hint, ast.Constant) and isinstance(hint.value, str) and hint.value.startswith("valid: "):
                 yield ast.Constant(hint.value.removeprefix("valid: "), lineno=arg.lineno), False
-    if name.endswith("Error") or name == "refuse":
+    if name == "_error" and len(call.args) == 2:  # the Neo4j store's errors: _error(StoreError, message)
+        yield call.args[1], False
+    elif name.endswith("Error") or name == "refuse":
         if name == "ParseError" and len(call.args) == 3:
             yield call.args[2], True
             return
