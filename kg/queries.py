@@ -158,10 +158,11 @@ def _in_order(row: dict[str, Any]) -> dict[str, Any]:
             for k, v in row.items()}
 
 
-def entity_rows(store: Any, queries: dict[str, Query] | None = None) -> list[dict[str, Any]]:
-    """Every entity of the plan in the store, with its names: what name resolution searches."""
+def entity_rows(store: Any, queries: dict[str, Query] | None = None, kind: str = "") -> list[dict[str, Any]]:
+    """Every entity of the plan in the store (of one kind, if given), with its names: what name resolution
+    searches."""
     query = (queries or load_queries())["entities"]
-    return run(store, query, {"kind": ""})
+    return run(store, query, {"kind": kind})
 
 
 def lookup(queries: dict[str, Query], name: str) -> Query:
@@ -184,7 +185,11 @@ def ask(store: Any, name: str, given: dict[str, str], queries: dict[str, Query] 
     params = bind(query, given)
     entity_params = [p for p in query.params.values() if p.kind != ""]
     if entity_params:
-        entities = entities_from_rows(entity_rows(store, queries))
+        # only the kinds the parameters take (resolve looks at no other): a plan with its readings holds hundreds
+        # of Reading and Assessment nodes that no parameter names, and fetching them was most of the query's time
+        kinds = {p.kind for p in entity_params}
+        wanted = [""] if None in kinds else sorted(k for k in kinds if k)
+        entities = [e for kind in wanted for e in entities_from_rows(entity_rows(store, queries, kind))]
         for p in entity_params:
             params[p.name] = resolve(entities, str(params[p.name]), p.kind)
     return run(store, query, params, max_rows)

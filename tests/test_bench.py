@@ -111,3 +111,66 @@ def test_memory_breakdown_runs_and_the_build_is_the_peak() -> None:
     built = next(p for p in phases if p["phase"].startswith("built"))
     assert built["rss_mib"] == max(p["rss_mib"] for p in phases)
     assert sum(p["added_mib"] for p in phases[:-1]) == pytest.approx(built["rss_mib"], abs=0.5)
+
+
+def test_progress_step_imports_assesses_loads_and_times_the_status_queries(tmp_path: Path, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    from bench.progress import bench_progress_at_scale, progress_table, status_queries, targets
+    from bench.run import structure_only
+
+    structure = structure_only(plan_graph)
+    indicators = len(structure.of_kind("Indicator"))
+    out = bench_progress_at_scale(tmp_path, plan_graph, [1, 2], runs=2)
+    assert status_queries() == ["indicator_history", "indicator_status", "red_indicators_by_department"]
+    for n, row in zip((1, 2), out.values(), strict=True):
+        assert row["readings"] == n * indicators * 36
+        # per plan: the structure, one Reading per reading, one Assessment per indicator, target and the plan
+        per_plan = len(structure.nodes) + indicators * 36 + indicators + len(structure.of_kind("Target")) + 1
+        assert row["nodes"] == n * per_plan
+        assert row["import_assess_s"] >= row["read_s"] + row["validate_s"] + row["assess_s"] + row["nodes_s"]
+        assert row["total_s"] == pytest.approx(row["import_assess_s"] + row["ladybug_load_s"], abs=0.002)
+        assert set(row["queries"]) == set(status_queries())
+        assert all(v["ladybug_ms"] > 0 for v in row["queries"].values())
+    table = "\n".join(progress_table(out))
+    assert "| `indicator_history` |" in table and "N=2" in table
+    assert [verdict for _, _, verdict in targets(out)] == ["-", "-"]  # N=1000 was not run
+    assert targets({"1000": {**out["2"], "total_s": 12.5}})[0][2] == "missed by 25%"
+
+
+def test_progress_pipeline_is_the_builds_and_keeps_each_rows_file_and_line(tmp_path: Path, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    from bench.progress import import_and_assess, readings_files
+    from bench.run import corpus, monthly_readings, structure_only
+    from kg.errors import ValidationError
+    from kg.progress.graph import add_progress
+    from kg.progress.rules import load_rules
+
+    structure = structure_only(plan_graph)
+    rows, _ = monthly_readings(structure)
+    plans = corpus(1, structure)
+    [path] = readings_files(tmp_path / "files", plans, rows)
+    phases = {"read_s": 0.0, "validate_s": 0.0, "assess_s": 0.0, "nodes_s": 0.0}
+    [ours] = import_and_assess(plans, [path], load_rules(), phases)
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    (seed / "readings.csv").write_bytes(path.read_bytes())
+    built = _copy_graph(plans[0])
+    add_progress(built, seed, "seed")  # what `kg build` does with a seed's readings.csv
+    assert ours.counts() == built.counts()
+    assert {k: n.props for k, n in ours.nodes.items() if n.kind == "Reading"} == \
+        {k: n.props for k, n in built.nodes.items() if n.kind == "Reading"}
+    assert {k: n.props["light"] for k, n in ours.nodes.items() if n.kind == "Assessment"} == \
+        {k: n.props["light"] for k, n in built.nodes.items() if n.kind == "Assessment"}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] = lines[4].replace(",final,", ",finished,")
+    lines[700] = lines[700].replace(",2024-", ",2031-", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as e:
+        import_and_assess(plans, [path], load_rules(), phases)
+    assert [p.split(": ")[0] for p in e.value.problems] == [f"{path}:5", f"{path}:701"]
+    assert "status 'finished' is not valid" in e.value.problems[0]
+    assert "period 2031-" in e.value.problems[1] and "is outside the plan" in e.value.problems[1]
+
+
+def _copy_graph(g):  # type: ignore[no-untyped-def]
+    from kg.model import PlanGraph
+
+    return PlanGraph(g.plan_id, dict(g.nodes), list(g.edges))

@@ -50,6 +50,34 @@ def test_pace_light_thresholds(progress: float, elapsed: float, light: str, gap:
     assert pace_light(progress, elapsed) == (light, pytest.approx(gap))
 
 
+@pytest.mark.parametrize(("done", "elapsed", "light"), [
+    (0.5, 0.5, "green"), (0.41, 0.5, "green"), (0.5, 0.6, "yellow"),  # g = 0, 9, and 10 (0.6 − 0.5 in floats)
+    (0.3, 0.6, "yellow"), (0.29, 0.6, "red"), (0.7, 0.6, "green")])  # g = 30 (0.3 × 100 is 30.000000000000004), 31
+def test_pace_is_one_rule_for_tasks_and_indicators(done: float, elapsed: float, light: str) -> None:
+    """At exactly each threshold, a task's 序时进度 and an indicator's within-year pace give the same light and gap."""
+    from kg.progress import rules as R
+
+    indicator = R.pace(done * 100, 100, elapsed * 12, R.indicator_rules(R.load_rules())["pace"])
+    task_light, gap = pace_light(done, elapsed, RULES.watch_below, RULES.red_above)
+    assert (task_light, indicator.light) == (light, light)
+    assert gap == indicator.gap == round((elapsed - done) * 100, 2)
+
+
+def test_task_rules_come_from_the_one_loader_of_rules_yaml() -> None:
+    from kg.errors import UsageError
+    from kg.progress import rules as R
+
+    section = R.load_rules()["tasks"]
+    assert load_rules(section) == load_rules() == RULES
+    stricter = load_rules({**section, "pace": {"watch_below": 5, "red_above": 20}})
+    assert pace_light(0.4, 0.5, stricter.watch_below, stricter.red_above) == ("yellow", 10.0)
+    assert pace_light(0.4, 0.5, RULES.watch_below, RULES.red_above) == ("yellow", 10.0)
+    assert pace_light(0.47, 0.5, stricter.watch_below, stricter.red_above)[0] == "green"
+    assert pace_light(0.44, 0.5, stricter.watch_below, stricter.red_above)[0] == "yellow"
+    with pytest.raises(UsageError, match=r"pace\.watch_below"):
+        load_rules({**section, "pace": {}})
+
+
 # -- milestones -----------------------------------------------------------------------------------------------------
 def test_every_task_has_milestones_and_seed_quotes_are_verbatim(plan_graph: Any, milestones: list[Any]) -> None:
     text = SOURCE.read_text(encoding="utf-8")

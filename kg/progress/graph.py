@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kg.model import Node, PlanGraph, Provenance
+from kg.model import Edge, Node, PlanGraph, Provenance
 from kg.progress.readings import Reading, mark_counting, parse_period
 from kg.progress.status import StatusReport
 
@@ -17,15 +17,16 @@ READINGS_FILE = "readings.csv"
 
 def add_readings(graph: PlanGraph, readings: list[Reading]) -> None:
     mark_counting(readings)
+    nodes, edges = graph.nodes, graph.edges
     for r in readings:
         quote = r.quote or f"{r.value:g}{r.unit}" if r.value is not None else (r.quote or r.note or "")
         prov = Provenance.official(quote, r.source, r.published or None, r.source)  # the publication names itself
-        node = Node("Reading", r.id, f"{r.indicator} {r.geo} {r.period.text}", prov, props={
-            "indicator": r.indicator, "period": r.period.text, "period_end": r.period.end, "value": r.value,
+        rid, period = r.id, r.period
+        nodes[rid] = Node("Reading", rid, f"{r.indicator} {r.geo} {period.text}", prov, props={
+            "indicator": r.indicator, "period": period.text, "period_end": period.end, "value": r.value,
             "unit": r.unit, "basis": r.basis, "geo": r.geo, "status": r.status, "published": r.published or None,
             "counts": r.counts, "light": r.light, "note": r.note})
-        graph.add(node)
-        graph.link("READING_OF", r.id, r.indicator, prov)
+        edges.append(Edge("READING_OF", rid, r.indicator, prov, {}))  # graph.add and graph.link, inline
 
 
 def add_assessments(graph: PlanGraph, report: StatusReport, computed_at: str | None = None) -> None:

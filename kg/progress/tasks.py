@@ -11,6 +11,7 @@ The rules (thresholds in rules.yaml under `tasks:`), for the milestone a period'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from kg.errors import UsageError
 from kg.model import PlanGraph, natural_key
+from kg.progress import rules as R
 from kg.progress.ledger import LedgerRow, task_areas, task_departments
 from kg.progress.milestones import (
     Milestone,
@@ -31,7 +33,6 @@ from kg.progress.milestones import (
 LIGHTS = ("green", "yellow", "red", "grey")
 LIGHT_ZH = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "grey": "无数据"}
 _RANK = {"grey": 0, "green": 1, "yellow": 2, "red": 3}
-RULES_FILE = Path(__file__).with_name("rules.yaml")
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,14 @@ class TaskRules:
     sources: dict[str, str]
 
 
-def load_rules(path: Path = RULES_FILE) -> TaskRules:
-    """The `tasks:` rules of rules.yaml; a missing or wrong value is one error naming the file and key."""
-    import yaml
-
+def load_rules(tasks: Mapping[str, Any] | None = None, where: str | Path = R.RULES_FILE) -> TaskRules:
+    """The `tasks:` section of rules.yaml, as `kg.progress.rules.load_rules()["tasks"]` gives it (the one loader of
+    the file; `tasks` defaults to that); a missing or wrong value is one error naming the file and key."""
+    if tasks is None:
+        tasks = R.load_rules().get("tasks")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        tasks = data["tasks"]
+        if not isinstance(tasks, Mapping):
+            raise KeyError("tasks")
         rules = TaskRules(
             statuses=[str(s) for s in tasks["statuses"]],
             reporting_day=int(tasks["reporting_day"]["value"]),
@@ -59,25 +61,25 @@ def load_rules(path: Path = RULES_FILE) -> TaskRules:
             red_above=float(tasks["pace"]["red_above"]),
             sources={k: str(v["source"]) for k, v in tasks.items() if isinstance(v, dict) and "source" in v},
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as e:
-        raise UsageError(f"{path}: the tasks: rules are not valid ({type(e).__name__}: {e}) (valid: statuses, "
+    except (KeyError, TypeError, ValueError) as e:
+        raise UsageError(f"{where}: the tasks: rules are not valid ({type(e).__name__}: {e}) (valid: statuses, "
                          "reporting_day.value, due_soon_days.value, pace.watch_below, pace.red_above)") from None
     if len(rules.statuses) != 4 or not 1 <= rules.reporting_day <= 28 or not 0 < rules.watch_below <= rules.red_above:
-        raise UsageError(f"{path}: tasks: needs four statuses (done first), a reporting_day from 1 to 28 and "
+        raise UsageError(f"{where}: tasks: needs four statuses (done first), a reporting_day from 1 to 28 and "
                          "0 < watch_below <= red_above")
     return rules
 
 
 def pace_light(progress_share: float, elapsed_share: float, watch_below: float = 10.0,
                red_above: float = 30.0) -> tuple[str, float]:
-    """序时进度: the gap g = (time elapsed − progress) × 100 points, and its light: g <= 0 green, 0 < g < 10 green
-    (watch it), 10 <= g <= 30 yellow, g > 30 red. Shares are 0..1."""
-    gap = round((elapsed_share - progress_share) * 100, 6)  # 0.6 − 0.5 is 0.0999…; points to 6 places
-    if gap <= 0 or gap < watch_below:
-        return "green", gap
-    if gap <= red_above:
-        return "yellow", gap
-    return "red", gap
+    """序时进度 for a task: the indicators' rule (`kg.progress.rules.pace`) with progress as the share of the
+    milestone done and time as the share of its window elapsed. The gap g = (time elapsed − progress) × 100 points,
+    rounded so that 0.6 − 0.5 is exactly 10; g <= 0 green, 0 < g < watch_below green (watch it),
+    watch_below <= g <= red_above yellow, g > red_above red. Shares are 0..1."""
+    cfg = {"preset": "tasks", "presets": {"tasks": {"watch": 0, "yellow": watch_below, "red": red_above}}}
+    verdict = R.pace(progress_share, 1.0, elapsed_share, cfg, total_months=1.0)
+    assert verdict.gap is not None
+    return verdict.light, verdict.gap
 
 
 def worst(lights: list[str]) -> str:

@@ -95,15 +95,17 @@ _PROV_ATTRS = {"provenance": "kind", "quote": "quote", "quote_start": "start", "
 
 
 def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None = None,
-               prefixes: dict[str, str] | None = None) -> dict[str, list[Any]]:
+               prefixes: dict[str, str] | None = None, by_kind: list[dict[str, list[Node]]] | None = None
+               ) -> dict[str, list[Any]]:
     """Every column of the nodes of `kind`, column by column (None where empty): the one mapping from the model
     to what the stores load. `plans` overrides a graph's plan id and `prefixes` its uid prefix (by default the
-    plan id), each keyed by the graph's own plan id."""
+    plan id), each keyed by the graph's own plan id. `by_kind` (from `nodes_by_kind`) saves a pass over every
+    node per kind when all kinds are wanted (a plan with its readings holds hundreds of nodes per indicator)."""
     out: dict[str, list[Any]] = {c: [] for c in node_columns(kind)}
-    for g in graphs:
+    for i, g in enumerate(graphs):
         plan = (plans or {}).get(g.plan_id, g.plan_id)
         prefix = (prefixes or {}).get(g.plan_id, plan)
-        nodes = g.of_kind(kind)
+        nodes = by_kind[i].get(kind, []) if by_kind is not None else g.of_kind(kind)
         out["uid"] += [f"{prefix}:{n.id}" for n in nodes]
         out["id"] += [n.id for n in nodes]
         out["kind"] += [kind] * len(nodes)
@@ -135,6 +137,17 @@ def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | No
             out[prop] += [e.props.get(prop) for e in edges]
         for column, attr in _PROV_ATTRS.items():
             out[column] += [getattr(e.provenance, attr) for e in edges]
+    return out
+
+
+def nodes_by_kind(graphs: list[PlanGraph]) -> list[dict[str, list[Node]]]:
+    """Each graph's nodes grouped by kind, in one pass."""
+    out: list[dict[str, list[Node]]] = []
+    for g in graphs:
+        groups: dict[str, list[Node]] = {}
+        for n in g.nodes.values():
+            groups.setdefault(n.kind, []).append(n)
+        out.append(groups)
     return out
 
 

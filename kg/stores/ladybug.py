@@ -32,6 +32,7 @@ from kg.stores.base import (
     graph_from_rows,
     node_columns,
     node_table,
+    nodes_by_kind,
 )
 
 BUFFER_POOL = 256 * 1024**2  # the default would take most of the machine's memory
@@ -102,7 +103,8 @@ def ddl() -> list[str]:
 def membership(graphs: list[PlanGraph], nodes: dict[str, list[Any]]) -> dict[str, list[str]]:
     """`IN_PLAN` rows for one kind's node columns: each node's uid to its plan's Plan node's uid. A graph without a
     Plan node has no membership (it cannot be read from the file either: a plan is known by its Plan node)."""
-    roots = {g.plan_id: f"{g.plan_id}:{plans[0].id}" for g in graphs if (plans := g.of_kind("Plan"))}
+    firsts = ((g, next((n for n in g.nodes.values() if n.kind == "Plan"), None)) for g in graphs)  # no full scan
+    roots = {g.plan_id: f"{g.plan_id}:{plan.id}" for g, plan in firsts if plan is not None}
     pairs = [(uid, roots[plan]) for uid, plan in zip(nodes["uid"], nodes["plan"], strict=True) if plan in roots]
     return {"from": [a for a, _ in pairs], "to": [b for _, b in pairs]}
 
@@ -191,9 +193,10 @@ class LadybugStore:
                 conn.execute(statement)
             conn.execute("COMMIT")
             by_kind = edges_by_kind(graphs)
+            nodes_of = nodes_by_kind(graphs)
             members = {}
             for kind in NODE_KINDS:
-                nodes = node_table(graphs, kind)
+                nodes = node_table(graphs, kind, by_kind=nodes_of)
                 _copy(conn, kind, nodes, node_columns(kind))
                 members[kind] = membership(graphs, nodes)
             for kind, (pairs, _) in EDGE_KINDS.items():

@@ -1,0 +1,178 @@
+"""Progress at scale: N plans x 20 indicators x 36 monthly readings, imported from the CSV files
+`kg progress readings import` accepts, checked, assessed by the published rules and loaded into Ladybug, each
+phase timed; then every status named query (cypher/progress/) timed through `ask` on the corpus's first plan.
+
+The readings are synthetic (made-up example data: their source says so, and so does every output that shows
+them). The pipeline is the product's own: per plan, what `kg build` does with a seed's readings.csv
+(`kg.progress.graph.add_progress`: read the file, validate every row against the plan, assess, add the Reading and
+Assessment nodes), then one `build_all` of the corpus into Ladybug (staged COPY, counts check, swap).
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kg.model import PlanGraph
+
+# the build date the assessments carry: fixed, so two runs build the same graph
+COMPUTED_AT = "2026-01-01"
+
+
+def readings_files(folder: Path, graphs: list[PlanGraph], rows: list[dict[str, str]]) -> list[Path]:
+    """One readings CSV per plan, in the columns `kg progress readings import` reads (written before the clock)."""
+    from kg.progress.readings import COLUMNS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for g in graphs:
+        path = folder / f"readings-{g.plan_id}.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n", restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+        paths.append(path)
+    return paths
+
+
+def import_and_assess(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any],
+                      phases: dict[str, float], clock: Callable[[], float] = time.perf_counter) -> list[PlanGraph]:
+    """Each plan with its readings and assessments, as `add_progress` makes them; the time of each phase (by
+    `clock`: wall by default, `time.process_time` for CPU) is added to `phases` (read, validate, assess, nodes)."""
+    from kg.progress.graph import add_assessments, add_readings
+    from kg.progress.readings import rows_from_tables, validate
+    from kg.progress.status import assess
+
+    out = []
+    for g, path in zip(graphs, paths, strict=True):
+        full = PlanGraph(g.plan_id, dict(g.nodes), list(g.edges))
+        t0 = clock()
+        rows, wheres = rows_from_tables(path)
+        t1 = clock()
+        readings = validate(rows, wheres, full)
+        t2 = clock()
+        report = assess(full, readings, rules)
+        t3 = clock()
+        add_readings(full, readings)
+        add_assessments(full, report, COMPUTED_AT)
+        t4 = clock()
+        phases["read_s"] += t1 - t0
+        phases["validate_s"] += t2 - t1
+        phases["assess_s"] += t3 - t2
+        phases["nodes_s"] += t4 - t3
+        out.append(full)
+    return out
+
+
+def status_queries() -> list[str]:
+    """The named queries of the progress topic (cypher/progress/, with their Ladybug variants)."""
+    from kg.queries import load_queries
+
+    return sorted(name for name, q in load_queries().items() if q.topic == "progress")
+
+
+def bench_progress_at_scale(tmp: Path, base: PlanGraph, sizes: list[int], runs: int = 20) -> dict[str, Any]:
+    """For each N: the phases and their total, the Ladybug load, and every status query's median (ms)."""
+    from bench.run import corpus, monthly_readings, query_ms, structure_only
+    from kg.errors import KgError
+    from kg.progress.rules import load_rules
+    from kg.queries import load_queries
+    from kg.stores import ladybug
+    from kg.stores.base import StoreSettings, open_store
+
+    structure = structure_only(base)
+    rows, _ = monthly_readings(structure)
+    queries = load_queries()
+    out: dict[str, Any] = {}
+    for n in sizes:
+        plans = corpus(n, structure)
+        paths = readings_files(tmp / f"readings-{n}", plans, rows)
+        phases = {"read_s": 0.0, "validate_s": 0.0, "assess_s": 0.0, "nodes_s": 0.0}
+        collecting = gc.isenabled()
+        gc.disable()  # as the store does around its load: millions of acyclic objects
+        try:
+            t, cpu = time.perf_counter(), time.process_time()
+            rules = load_rules()  # the published rules, read as the build reads them
+            graphs = import_and_assess(plans, paths, rules, phases)
+            import_assess_s, import_assess_cpu_s = time.perf_counter() - t, time.process_time() - cpu
+        finally:
+            if collecting:
+                gc.enable()
+        row: dict[str, Any] = {
+            "plans": n, "indicators": n * len(structure.of_kind("Indicator")), "readings": n * len(rows),
+            "nodes": sum(len(g.nodes) for g in graphs), "edges": sum(len(g.edges) for g in graphs),
+            **{k: round(v, 3) for k, v in phases.items()}, "import_assess_s": round(import_assess_s, 3),
+            "import_assess_cpu_s": round(import_assess_cpu_s, 3), "ladybug_buffer_pool_mib": ladybug.BUFFER_POOL >> 20}
+        store: Any = open_store(StoreSettings(path=tmp / f"progress-{n}.lbug", plan=plans[0].plan_id))
+        t, cpu = time.perf_counter(), time.process_time()
+        try:
+            store.build_all(graphs)
+        except (KgError, MemoryError) as e:  # what fails first is the finding
+            row["ladybug_error"] = f"{type(e).__name__} after {time.perf_counter() - t:.1f} s: {e}"
+        else:
+            load_s = time.perf_counter() - t
+            row.update(ladybug_load_s=round(load_s, 3), ladybug_load_cpu_s=round(time.process_time() - cpu, 3),
+                       total_s=round(import_assess_s + load_s, 3))
+            row["queries"] = {name: {"ladybug_ms": round(query_ms(store, name, queries, runs), 3)}
+                              for name in status_queries()}
+        row["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        store.close()
+        del graphs
+        shutil.rmtree(tmp / f"readings-{n}", ignore_errors=True)
+        for p in tmp.glob(f"progress-{n}.lbug*"):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
+        out[str(n)] = row
+        print(f"  progress N={n}: " + ", ".join(f"{k}={v}" for k, v in row.items() if k != "queries") +
+              ", queries " + ", ".join(f"{k} {v['ladybug_ms']:.2f} ms" for k, v in row.get("queries", {}).items()),
+              flush=True)
+    return out
+
+
+def targets(progress: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The issue's progress targets at N=1000: (target, measured, verdict), or not measured."""
+    top = progress.get("1000", {})
+    total = top.get("total_s")
+    timings = {name: v["ladybug_ms"] for name, v in top.get("queries", {}).items()}
+    slowest = max(timings.items(), key=lambda item: item[1]) if timings else ("-", None)
+    load = f", load average {top['load_average'][0]:g}" if "load_average" in top else ""
+    out = []
+    for name, value, limit, unit in (
+            ("progress at scale: 1000 plans x 20 indicators x 36 readings read, validated, assessed and loaded into "
+             "Ladybug under 10 s", total, 10.0, "s"),
+            (f"status queries under 10 ms median, N=1000, Ladybug (slowest: {slowest[0]})", slowest[1], 10.0, "ms")):
+        if value is None:
+            out.append((name, "not measured", "-"))
+        else:
+            verdict = "met" if value <= limit else f"missed by {value / limit - 1:.0%}"
+            out.append((name, f"{value:.3g} {unit}{load}", verdict))
+    return out
+
+
+def progress_table(progress: dict[str, Any]) -> list[str]:
+    """The report's rows: each phase per corpus size, then each status query's median."""
+    def g(row: dict[str, Any], key: str) -> str:
+        return f"{row[key]:.2f}" if key in row else "-"
+
+    lines = ["", "Progress at scale (synthetic example readings), seconds (wall; CPU in brackets):", "",
+             "| plans | readings | read | validate | assess | nodes | import + assess | Ladybug load | total "
+             "| buffer pool MiB | load average |", "|" + "---|" * 11]
+    for p in progress.values():
+        load = p.get("ladybug_error") or f"{g(p, 'ladybug_load_s')} ({g(p, 'ladybug_load_cpu_s')})"
+        lines.append(f"| {p['plans']} | {p['readings']} | {p['read_s']:.2f} | {p['validate_s']:.2f} | "
+                     f"{p['assess_s']:.2f} | {p['nodes_s']:.2f} | {p['import_assess_s']:.2f} "
+                     f"({p['import_assess_cpu_s']:.2f}) | {load} | {g(p, 'total_s')} | "
+                     f"{p['ladybug_buffer_pool_mib']} | {p['load_average'][0]:g} |")
+    sizes = [n for n, p in progress.items() if "queries" in p]
+    if sizes:
+        lines += ["", "Status query median, ms, Ladybug, on the corpus's first plan:", "",
+                  "| query | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+        for name in progress[sizes[0]]["queries"]:
+            cells = [f"{progress[n]['queries'][name]['ladybug_ms']:.2f}" for n in sizes]
+            lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return lines
