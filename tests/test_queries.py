@@ -157,6 +157,37 @@ def test_loader_refuses_bad_declarations(tmp_path: Path) -> None:
         load_queries(root)
 
 
+
+def test_kind_labels_are_filled_from_the_model_only(tmp_path: Path) -> None:
+    """`:$source_kind` becomes the resolved entity's kind, or no label at all; never text that is not a kind."""
+    from kg.queries import with_kinds
+
+    text = "MATCH (a:$source_kind {uid: $source_uid}), (b:$dest_kind {uid: $dest_uid}) RETURN a"
+    assert with_kinds(text, {"source": "Task", "dest": "Department"}) == (
+        "MATCH (a:Task {uid: $source_uid}), (b:Department {uid: $dest_uid}) RETURN a")
+    assert with_kinds(text, {"source": "Task) DETACH DELETE (x", "dest": "task"}) == (
+        "MATCH (a {uid: $source_uid}), (b {uid: $dest_uid}) RETURN a")
+    root = tmp_path / "cypher"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "q.cypher").write_text("// purpose\n// param task: a task\n"
+                                         "MATCH (t:$task_kind {uid: $task_uid}) RETURN t.id", encoding="utf-8")
+    with pytest.raises(QueryError, match=r"cypher/a/q.cypher: the label :\$task_kind needs a parameter task that "
+                                         r"takes an entity of any kind \(valid: source, dest\)"):
+        load_queries(root)
+    (root / "a" / "q.cypher").write_text("// purpose\n// param source: any entity\n"
+                                         "MATCH (t:$source_kind {uid: $source_uid}) RETURN t.id", encoding="utf-8")
+    assert set(load_queries(root)["q"].params) == {"source"}
+
+
+def test_path_without_kinds_gives_the_same_answer(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """Run without name resolution (no kinds known), the path query drops its labels and still answers the same."""
+    store.build(plan_graph)
+    query = load_queries()["path"]
+    golden = json.loads((GOLDEN / "path.json").read_text(encoding="utf-8"))
+    assert _normal(run(store, query, dict(ARGS["path"]))) == _normal(golden)
+    assert _normal(run(store, query, dict(ARGS["path"]), kinds={"source": "Task", "dest": "Department"})) == _normal(
+        golden)
+
 def test_bind_names_the_expected_parameters() -> None:
     query = load_queries()["area_tasks"]
     with pytest.raises(QueryError, match="takes -p area VALUE; unknown: zone; missing: area"):
