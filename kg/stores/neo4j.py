@@ -171,24 +171,42 @@ class Neo4jStore:
     def _load(self, graphs: list[PlanGraph], stagings: dict[str, str], prefixes: dict[str, str]) -> None:
         # Labels and types are the model's kinds, never user input; every value travels as a parameter.
         # Staging uids are new (a fresh random suffix), so nodes are CREATEd; the uid constraint still guards them.
-        def write_nodes(tx: Any, kind: str, batch: list[dict[str, Any]]) -> None:
-            tx.run(f"UNWIND $rows AS row CREATE (n:PlanNode:{kind}) SET n = row", rows=batch).consume()
+        # Each node batch returns its nodes' element ids, and the edges find their ends by element id (a direct
+        # record lookup) rather than by two uid index seeks per edge. Properties are written as a map of the
+        # model's columns in the CREATE itself: `SET n = row` after it made Neo4j plan an Eager (every row held
+        # before the first write) for a read/set conflict, and set each node's properties after its labels.
+        # An empty value is a null in that map, and Neo4j stores no property for it.
+        def write_nodes(tx: Any, kind: str, batch: list[dict[str, Any]]) -> dict[str, str]:
+            props = ", ".join(f"`{c}`: row.`{c}`" for c in node_columns(kind))
+            record = tx.run(f"UNWIND $rows AS row CREATE (n:PlanNode:{kind} {{{props}}}) "
+                            "RETURN collect(n.uid) AS uids, collect(elementId(n)) AS ids", rows=batch).single()
+            return dict(zip(record["uids"], record["ids"], strict=True))
 
         def write_edges(tx: Any, kind: str, batch: list[dict[str, Any]]) -> int:
-            return int(tx.run("UNWIND $rows AS row MATCH (a:PlanNode {uid: row.src}) MATCH (b:PlanNode {uid: row.dst}) "
-                              f"CREATE (a)-[r:{kind}]->(b) SET r = row.props RETURN count(r) AS n",
+            props = ", ".join(f"`{c}`: row.props.`{c}`" for c in edge_columns(kind))
+            return int(tx.run("UNWIND $rows AS row MATCH (a) WHERE elementId(a) = row.src "
+                              "MATCH (b) WHERE elementId(b) = row.dst "
+                              f"CREATE (a)-[r:{kind} {{{props}}}]->(b) RETURN count(r) AS n",
                               rows=batch).single()["n"])
 
+        ids: dict[str, str] = {}
         for kind in NODE_KINDS:
             for batch in _batches(node_params(graphs, kind, stagings, prefixes)):
-                self._write(functools.partial(write_nodes, kind=kind, batch=batch))
+                ids.update(self._write(functools.partial(write_nodes, kind=kind, batch=batch)))
         for kind, rows in edge_params(graphs, prefixes).items():
+            missing = [row for row in rows if row["src"] not in ids or row["dst"] not in ids]
+            if missing:
+                raise self._dangling(kind, len(missing))
+            for row in rows:  # these rows are this load's own
+                row["src"], row["dst"] = ids[row["src"]], ids[row["dst"]]
             for batch in _batches(rows):
                 made = self._write(functools.partial(write_edges, kind=kind, batch=batch))
                 if made != len(batch):
-                    raise self._error(StoreError, f"building in Neo4j at {self.shown_uri} failed, the previous graph "
-                                      f"is unchanged: {len(batch) - made} {kind} edge(s) name a node that does not "
-                                      "exist")
+                    raise self._dangling(kind, len(batch) - made)
+
+    def _dangling(self, kind: str, n: int) -> KgError:
+        return self._error(StoreError, f"building in Neo4j at {self.shown_uri} failed, the previous graph is "
+                                       f"unchanged: {n} {kind} edge(s) name a node that does not exist")
 
     @staticmethod
     def _swap(tx: Any, plan: str, staging: str) -> None:
