@@ -257,3 +257,30 @@ def test_golden_with_other_plans_in_the_store(store, store_settings, plan_graph,
         reader.close()
     golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
     assert _normal(rows) == _normal(golden)
+
+
+def test_an_exact_id_is_looked_up_alone_and_names_still_resolve(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """`ask` looks exact ids up by themselves (one small read) and fetches every entity's names only for a value
+    that is not one: a code without its letter, a Chinese name, an id of another kind."""
+    store.build(plan_graph)
+    reads: list[str] = []
+    read = store.read
+
+    def counted(cypher: str, params: dict[str, object] | None = None, max_rows: int | None = None):  # type: ignore[no-untyped-def]
+        reads.append(cypher)
+        return read(cypher, params, max_rows)
+
+    store.read = counted
+    golden = _normal(json.loads((GOLDEN / "path.json").read_text(encoding="utf-8")))
+    assert _normal(ask(store, "path", {"source": "T15", "dest": "D-commerce"})) == golden
+    assert len(reads) == 2 and not any("aliases" in r for r in reads)
+    reads.clear()
+    commerce = plan_graph.nodes["D-commerce"].name
+    assert _normal(ask(store, "path", {"source": "T15", "dest": commerce})) == golden
+    assert len(reads) == 3 and "aliases" in reads[1]
+    rows = ask(store, "departments_for_target", {"target": "3"})  # G3 by its number
+    assert _normal(rows) == _normal(json.loads((GOLDEN / "departments_for_target.json").read_text(encoding="utf-8")))
+    from kg.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="no target is called 'D-commerce'"):
+        ask(store, "departments_for_target", {"target": "D-commerce"})
