@@ -154,7 +154,7 @@ def raw_neo4j(store: Any, graphs: list[PlanGraph]) -> float:
     from kg.stores.neo4j import edge_params, node_params
 
     nodes = {kind: node_params(graphs, kind) for kind in NODE_KINDS}
-    edges = {kind: edge_params(graphs, kind) for kind in EDGE_KINDS}
+    edges = edge_params(graphs)
     t = time.perf_counter()
     for kind, rows in nodes.items():
         for i in range(0, len(rows), 5000):

@@ -4,8 +4,12 @@ Header lines: `// purpose` first, then one `// param NAME: description` per para
 `// param NAME (int): description` for a whole number (`(int 1..10)`: from 1 to 10). `$plan` is supplied by
 the store and need not be declared; so is `$NAME_uid` for a declared NAME: the uid of the entity NAME names in
 that plan (`<plan>:<id>`, see `derived_params`), which lets a query find it through the stores' uid index
-rather than scan for `{plan, id}`. The loader refuses duplicate names and parameters used but not declared, or
-declared but not used.
+rather than scan for `{plan, id}`. For a parameter that takes an entity of any kind (`source`, `dest`), a label
+written `:$NAME_kind` is filled with that entity's kind, which name resolution already knows (`(a:$source_kind
+{uid: $source_uid})` becomes `(a:Task {uid: ...})`): Ladybug finds a node by its primary key only in a named
+table. The kind comes from the model's vocabulary, never from the caller's text; unknown (a query run without
+name resolution), the label is left out, which matches the same node, only slower. The loader refuses duplicate
+names and parameters used but not declared, or declared but not used.
 
 Where a store's dialect truly differs, `cypher/<topic>/<store>/<name>.cypher` overrides the common text for
 that store; it must declare the same parameters as the query it overrides.
@@ -24,6 +28,7 @@ from kg.stores.base import RE_UID_USE
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 IMPLICIT = {"plan"}
 STORE_DIRS = ("ladybug", "neo4j")
+RE_KIND_SLOT = re.compile(r":\$([A-Za-z_][A-Za-z0-9_]*)_kind\b")  # (a:$source_kind ...): the kind source names
 RE_PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 RE_PARAM_DECL = re.compile(r"^//\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((int|text)(?:\s+(-?\d+)\.\.(-?\d+))?\))?"
                            r"\s*:\s*(.+)$")
@@ -80,6 +85,11 @@ def _parse(path: Path, root: Path) -> Query:
     for name in RE_UID_USE.findall(body):  # $task_uid uses task
         if name in params:
             used = (used - {f"{name}_uid"}) | {name}
+    for name in RE_KIND_SLOT.findall(body):  # (a:$source_kind) uses source, which must take an entity of any kind
+        if name not in params or params[name].kind is not None:
+            raise QueryError(f"{where}: the label :${name}_kind needs a parameter {name} that takes an entity of "
+                             f"any kind (valid: {', '.join(p for p, k in PARAM_KINDS.items() if k is None)})")
+        used = (used - {f"{name}_kind"}) | {name}
     if used - set(params):
         raise QueryError(f"{where}: uses ${', $'.join(sorted(used - set(params)))} without declaring it "
                          "(add '// param NAME: what it is')")
@@ -140,10 +150,25 @@ def bind(query: Query, given: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def run(store: Any, query: Query, params: dict[str, Any], max_rows: int | None = None) -> list[dict[str, Any]]:
-    """Run a named query on a store, with that store's variant where there is one; at most `max_rows` rows."""
-    rows: list[dict[str, Any]] = store.read(query.text_for(store.kind), params, max_rows=max_rows)
+def run(store: Any, query: Query, params: dict[str, Any], max_rows: int | None = None,
+        kinds: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Run a named query on a store, with that store's variant where there is one; at most `max_rows` rows.
+    `kinds`: the kind of the entity each parameter names, where known (fills `:$NAME_kind` labels)."""
+    rows: list[dict[str, Any]] = store.read(with_kinds(query.text_for(store.kind), kinds or {}), params,
+                                            max_rows=max_rows)
     return [_in_order(row) for row in rows]
+
+
+def with_kinds(text: str, kinds: dict[str, str]) -> str:
+    """`text` with each `:$NAME_kind` label replaced by the kind NAME's entity has, or left out when that is not
+    known. Only a kind of the model's vocabulary is ever written into the text."""
+    from kg.model import NODE_KINDS
+
+    def label(m: re.Match[str]) -> str:
+        kind = kinds.get(m.group(1))
+        return f":{kind}" if kind in NODE_KINDS else ""
+
+    return RE_KIND_SLOT.sub(label, text)
 
 
 PATH_COLUMNS = {"ids", "names", "relations"}  # lists that follow a path: their order is the answer
@@ -184,15 +209,34 @@ def ask(store: Any, name: str, given: dict[str, str], queries: dict[str, Query] 
     query = lookup(queries, name)
     params = bind(query, given)
     entity_params = [p for p in query.params.values() if p.kind != ""]
-    if entity_params:
-        # only the kinds the parameters take (resolve looks at no other): a plan with its readings holds hundreds
-        # of Reading and Assessment nodes that no parameter names, and fetching them was most of the query's time
-        kinds = {p.kind for p in entity_params}
-        wanted = [""] if None in kinds else sorted(k for k in kinds if k)
-        entities = [e for kind in wanted for e in entities_from_rows(entity_rows(store, queries, kind))]
+    kinds: dict[str, str] = {}
+    if entity_params:  # an exact id is looked up alone; anything else is resolved against every entity's names
+        exact = {r["id"]: r["kind"] for r in store.read(ID_LOOKUP[store.kind], {
+            "ids": sorted({str(params[p.name]) for p in entity_params})})}
         for p in entity_params:
-            params[p.name] = resolve(entities, str(params[p.name]), p.kind)
-    return run(store, query, params, max_rows)
+            kind = exact.get(str(params[p.name]))
+            if kind is not None and p.kind in (None, kind):
+                kinds[p.name] = kind
+        named = [p for p in entity_params if p.name not in kinds]
+        if named:
+            # only the kinds the parameters take (resolve looks at no other): a plan with its readings holds hundreds
+            # of Reading and Assessment nodes that no parameter names, and fetching them was most of the query's time
+            wanted = {p.kind for p in named}
+            entities = [e for kind in ([""] if None in wanted else sorted(k for k in wanted if k))
+                        for e in entities_from_rows(entity_rows(store, queries, kind))]
+            for p in named:
+                params[p.name] = resolve(entities, str(params[p.name]), p.kind)
+                kinds[p.name] = next(e.kind for e in entities if e.id == params[p.name] and p.kind in (None, e.kind))
+    return run(store, query, params, max_rows, kinds)
+
+
+# The kinds of the entities whose ids are exactly these, in the plan: one index lookup each on Neo4j, the plan's
+# nodes through IN_PLAN on Ladybug (a label-less uid lookup there scans every node table). `entities`, which name
+# resolution needs for anything but an exact id, returns every entity of the plan with its names: ~10 ms on Neo4j.
+ID_LOOKUP = {
+    "neo4j": "UNWIND $ids AS id MATCH (n:PlanNode {uid: $plan + ':' + id}) RETURN n.id AS id, n.kind AS kind",
+    "ladybug": "MATCH (:Plan {plan: $plan})<-[:IN_PLAN]-(n) WHERE n.id IN $ids RETURN n.id AS id, n.kind AS kind",
+}
 
 
 def cypher_value(name: str, text: str) -> Any:

@@ -157,6 +157,37 @@ def test_loader_refuses_bad_declarations(tmp_path: Path) -> None:
         load_queries(root)
 
 
+
+def test_kind_labels_are_filled_from_the_model_only(tmp_path: Path) -> None:
+    """`:$source_kind` becomes the resolved entity's kind, or no label at all; never text that is not a kind."""
+    from kg.queries import with_kinds
+
+    text = "MATCH (a:$source_kind {uid: $source_uid}), (b:$dest_kind {uid: $dest_uid}) RETURN a"
+    assert with_kinds(text, {"source": "Task", "dest": "Department"}) == (
+        "MATCH (a:Task {uid: $source_uid}), (b:Department {uid: $dest_uid}) RETURN a")
+    assert with_kinds(text, {"source": "Task) DETACH DELETE (x", "dest": "task"}) == (
+        "MATCH (a {uid: $source_uid}), (b {uid: $dest_uid}) RETURN a")
+    root = tmp_path / "cypher"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "q.cypher").write_text("// purpose\n// param task: a task\n"
+                                         "MATCH (t:$task_kind {uid: $task_uid}) RETURN t.id", encoding="utf-8")
+    with pytest.raises(QueryError, match=r"cypher/a/q.cypher: the label :\$task_kind needs a parameter task that "
+                                         r"takes an entity of any kind \(valid: source, dest\)"):
+        load_queries(root)
+    (root / "a" / "q.cypher").write_text("// purpose\n// param source: any entity\n"
+                                         "MATCH (t:$source_kind {uid: $source_uid}) RETURN t.id", encoding="utf-8")
+    assert set(load_queries(root)["q"].params) == {"source"}
+
+
+def test_path_without_kinds_gives_the_same_answer(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """Run without name resolution (no kinds known), the path query drops its labels and still answers the same."""
+    store.build(plan_graph)
+    query = load_queries()["path"]
+    golden = json.loads((GOLDEN / "path.json").read_text(encoding="utf-8"))
+    assert _normal(run(store, query, dict(ARGS["path"]))) == _normal(golden)
+    assert _normal(run(store, query, dict(ARGS["path"]), kinds={"source": "Task", "dest": "Department"})) == _normal(
+        golden)
+
 def test_bind_names_the_expected_parameters() -> None:
     query = load_queries()["area_tasks"]
     with pytest.raises(QueryError, match="takes -p area VALUE; unknown: zone; missing: area"):
@@ -226,3 +257,30 @@ def test_golden_with_other_plans_in_the_store(store, store_settings, plan_graph,
         reader.close()
     golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
     assert _normal(rows) == _normal(golden)
+
+
+def test_an_exact_id_is_looked_up_alone_and_names_still_resolve(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """`ask` looks exact ids up by themselves (one small read) and fetches every entity's names only for a value
+    that is not one: a code without its letter, a Chinese name, an id of another kind."""
+    store.build(plan_graph)
+    reads: list[str] = []
+    read = store.read
+
+    def counted(cypher: str, params: dict[str, object] | None = None, max_rows: int | None = None):  # type: ignore[no-untyped-def]
+        reads.append(cypher)
+        return read(cypher, params, max_rows)
+
+    store.read = counted
+    golden = _normal(json.loads((GOLDEN / "path.json").read_text(encoding="utf-8")))
+    assert _normal(ask(store, "path", {"source": "T15", "dest": "D-commerce"})) == golden
+    assert len(reads) == 2 and not any("aliases" in r for r in reads)
+    reads.clear()
+    commerce = plan_graph.nodes["D-commerce"].name
+    assert _normal(ask(store, "path", {"source": "T15", "dest": commerce})) == golden
+    assert len(reads) == 3 and "aliases" in reads[1]
+    rows = ask(store, "departments_for_target", {"target": "3"})  # G3 by its number
+    assert _normal(rows) == _normal(json.loads((GOLDEN / "departments_for_target.json").read_text(encoding="utf-8")))
+    from kg.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="no target is called 'D-commerce'"):
+        ask(store, "departments_for_target", {"target": "D-commerce"})

@@ -215,6 +215,32 @@ def test_columnar_tables_hold_the_same_values_as_rows(plan_graph) -> None:  # ty
         assert edge_table([plan_graph, other], kind) == {c: [r[c] for r in rows] for c in columns}, kind
 
 
+
+def test_neo4j_rows_hold_the_same_values_as_the_tables(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """Neo4j's rows are built a row at a time for speed: they must say what `node_table`/`edge_table` say, empty
+    values left out, under the staging plan ids and uid prefixes a build gives them."""
+    from kg.model import EDGE_KINDS, NODE_KINDS
+    from kg.stores.base import edge_table, node_table, table_rows
+    from kg.stores.neo4j import edge_params, node_params
+
+    other = copy.deepcopy(plan_graph)
+    other.plan_id = "pytest-other-plan"
+    graphs = [plan_graph, other]
+    plans, prefixes = {other.plan_id: "pytest-other-plan#staging-1"}, {plan_graph.plan_id: "x#staging-2"}
+    assert sum(len(node_params(graphs, kind)) for kind in NODE_KINDS) == 2 * len(plan_graph.nodes)
+    for kind in NODE_KINDS:
+        expected = [{k: v for k, v in row.items() if v is not None}
+                    for row in table_rows(node_table(graphs, kind, plans, prefixes))]
+        assert node_params(graphs, kind, plans, prefixes) == expected, kind
+    edges = edge_params(graphs, prefixes)
+    assert sum(map(len, edges.values())) == 2 * len(plan_graph.edges)
+    for kind in EDGE_KINDS:
+        expected = [{"src": row.pop("from"), "dst": row.pop("to"), "props": {k: v for k, v in row.items()
+                                                                             if v is not None}}
+                    for row in table_rows(edge_table(graphs, kind, prefixes))]
+        assert edges[kind] == expected, kind
+
+
 @pytest.mark.neo4j
 def test_neo4j_build_after_a_killed_first_build(neo4j_settings, plan_graph) -> None:  # type: ignore[no-untyped-def]
     """A killed first build leaves staging nodes holding final uids; the next build clears them and succeeds."""

@@ -90,7 +90,7 @@ def edge_columns(kind: str) -> dict[str, str]:
     return {**EDGE_KINDS[kind][1], **PROVENANCE_PROPS}
 
 
-_PROV_ATTRS = {"provenance": "kind", "quote": "quote", "quote_start": "start", "quote_end": "end",
+PROV_ATTRS = {"provenance": "kind", "quote": "quote", "quote_start": "start", "quote_end": "end",
                "rationale": "rationale", "source": "source", "document": "document", "document_date": "date"}
 
 
@@ -114,7 +114,7 @@ def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None 
             out[column] += [getattr(n, column) for n in nodes]
         for prop in NODE_KINDS[kind]:
             out[prop] += [n.props.get(prop) for n in nodes]
-        for column, attr in _PROV_ATTRS.items():
+        for column, attr in PROV_ATTRS.items():
             out[column] += [getattr(n.provenance, attr) for n in nodes]
     return out
 
@@ -135,7 +135,7 @@ def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | No
         out["to"] += [f"{prefix}:{e.target}" for e in edges]
         for prop in EDGE_KINDS[kind][1]:
             out[prop] += [e.props.get(prop) for e in edges]
-        for column, attr in _PROV_ATTRS.items():
+        for column, attr in PROV_ATTRS.items():
             out[column] += [getattr(e.provenance, attr) for e in edges]
     return out
 

@@ -1,7 +1,8 @@
 // Every shortest chain of relations between two entities (any kinds), not through the plan's root, in a stable order.
 // param source: an entity id such as T15
 // param dest: an entity id such as D-commerce
-MATCH p = (a {plan: $plan, id: $source})-[:HAS_TARGET|GUIDES|MEASURED_BY|ADVANCES|HAS_TASK|LEADS|SUPPORTS|DEPENDS_ON|CONTRIBUTES_TO|ESTABLISHES|OFFICE_IN|ASSIGNS_ROLE|READING_OF|HAS_WORK_ITEM|INCLUDES* ALL SHORTEST 1..12]-(b {plan: $plan, id: $dest})
+MATCH (a:$source_kind {uid: $source_uid}), (b:$dest_kind {uid: $dest_uid})
+MATCH p = (a)-[:HAS_TARGET|GUIDES|MEASURED_BY|ADVANCES|HAS_TASK|LEADS|SUPPORTS|DEPENDS_ON|CONTRIBUTES_TO|ESTABLISHES|OFFICE_IN|ASSIGNS_ROLE|READING_OF|HAS_WORK_ITEM|INCLUDES* ALL SHORTEST 1..12]-(b)
 WITH properties(nodes(p), 'id') AS ids, properties(nodes(p), 'name') AS names, properties(rels(p), '_label') AS relations
 RETURN ids, names, relations
 ORDER BY list_to_string(',', ids), list_to_string(',', relations)
