@@ -8,6 +8,7 @@ import html
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -117,6 +118,7 @@ ANSWERS = {"overview": "Which principles guide which targets, and which areas se
 _G: nx.MultiDiGraph | None = None
 _CHARS = ""
 _STEMS: list[str] = []
+MATRIX_COST = 60  # a matrix picture costs about as much to draw as a view of this many nodes
 
 
 def _start_worker(G: nx.MultiDiGraph, chars: str, stems: list[str]) -> None:
@@ -135,31 +137,84 @@ def _render_one(job: tuple[str, str | None, str]) -> tuple[str, str, bool]:
     return view.title, stem, view.layout.detail == 2
 
 
+def _render_matrix(job: tuple[dict[str, Any], str, str]) -> None:
+    """In a worker: one picture of the responsibility matrix."""
+    from kg.render.matrix import render_matrix
+
+    page, plan, path = job
+    write_atomic(Path(path), render_matrix(page, plan, compact=True))
+
+
+def _warm_parent() -> None:
+    """What every worker needs, imported and loaded once before the workers are forked from this process."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+    import PIL.PngImagePlugin  # noqa: F401
+
+    import kg.analysis
+    import kg.render.raster  # noqa: F401
+    from kg.render.image import _font
+
+    _font()
+
+
 def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
                  only: list[tuple[str, str | None]] | None = None,
                  extras: list[tuple[str, str, str | bytes]] | None = None) -> list[tuple[str, str]]:
+    import multiprocessing
     import string
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from kg.render.html import UI_TEXT
+    from kg.render.matrix import matrix_pages
     from kg.render.views import select
 
     views = pack_views(G) if only is None else only
-    # one font subset serves every page (made once per worker): the plan's text, every title, what labels add
+    # one font subset serves every page (made once, while the workers draw): the plan's text, every title, what
+    # labels add
     texts = [v for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str)]
-    titles = [select(G, kind, entity)[1] for kind, entity in views]
-    chars = "".join(sorted(set("".join(texts + titles) + "".join(SECTIONS.values()) + UI_TEXT + "…≥↓年均()←会议材料"
-                               + string.printable.strip())))
-    write_assets(out / "assets", chars)
+    selected = [select(G, kind, entity) for kind, entity in views]
+    chars = "".join(sorted(set("".join(texts + [title for _, title in selected]) + "".join(SECTIONS.values())
+                               + UI_TEXT + "…≥↓年均()←会议材料" + string.printable.strip())))
     stems = [kind if entity is None else f"{kind}-{entity}" for kind, entity in views]
     jobs = [(kind, entity, str(out)) for kind, entity in views]
+    plan = str(G.graph.get("plan", ""))
+    pages = matrix_pages(G) if only is None else []
+    matrices = [(page, plan, str(out / f"matrix-{i}.png")) for i, page in enumerate(pages, start=1)]
     workers = workers or min(len(jobs), os.cpu_count() or 1, 4)
     if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(G, chars, stems)) as pool:
-            done = list(pool.map(_render_one, jobs))
+        # forked workers start with matplotlib imported and the font registered; the largest views go first, so
+        # that no worker is left drawing a big one alone at the end
+        _warm_parent()
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        order = sorted(range(len(jobs)), key=lambda i: -len(selected[i][0]))
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(G, chars, stems)) as pool:
+            try:
+                futures: dict[int, Future[tuple[str, str, bool]]] = {}
+                pictures: list[Future[None]] = []
+                for i in order:
+                    if matrices and len(selected[i][0]) < MATRIX_COST:
+                        pictures += [pool.submit(_render_matrix, job) for job in matrices]
+                        matrices = []
+                    futures[i] = pool.submit(_render_one, jobs[i])
+                pictures += [pool.submit(_render_matrix, job) for job in matrices]
+                write_assets(out / "assets", chars)
+                done = [futures[i].result() for i in range(len(jobs))]
+                for picture in pictures:
+                    picture.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
     else:
+        write_assets(out / "assets", chars)
         _start_worker(G, chars, stems)
         done = [_render_one(job) for job in jobs]
+        for job in matrices:
+            _render_matrix(job)
     entries = [(title, stem) for title, stem, _ in done]
     sections: dict[str, list[str]] = {}
     for (kind, _), (title, stem, codes_only) in zip(views, done, strict=True):
@@ -169,19 +224,13 @@ def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
             f'width="320" height="180"></a><div><a href="{html.escape(stem)}.html">{html.escape(title)}</a>'
             f'<p>{html.escape(ANSWERS[kind])}{note}</p><a href="{html.escape(stem)}.png">PNG 1920×1080</a></div></li>')
     if only is None:  # the responsibility matrix as heat-map pictures, after the departments
-        from kg.render.image import compact_png
-        from kg.render.matrix import matrix_pages, render_matrix
-
-        pictures = []
-        for i, page in enumerate(matrix_pages(G), start=1):
-            write_atomic(out / f"matrix-{i}.png", compact_png(render_matrix(page, str(G.graph.get("plan", "")))))
-            pictures.append(
-                f'<li><a href="matrix-{i}.png"><img src="matrix-{i}.png" alt="" loading="lazy" width="320" '
+        rows = [f'<li><a href="matrix-{i}.png"><img src="matrix-{i}.png" alt="" loading="lazy" width="320" '
                 f'height="180"></a><div><a href="matrix-{i}.png">{html.escape(page["title"])}</a>'
-                f'<p>Who carries which target, and how heavily?</p></div></li>')
+                f'<p>Who carries which target, and how heavily?</p></div></li>'
+                for i, page in enumerate(pages, start=1)]
         ordered = list(sections.items())
         at = next((i for i, (k, _) in enumerate(ordered) if k == "impact"), len(ordered))
-        sections = dict([*ordered[:at], ("matrix", pictures), *ordered[at:]])
+        sections = dict([*ordered[:at], ("matrix", rows), *ordered[at:]])
     if extras:  # documents made elsewhere (the bulletin, the status overview): first on the index
         for _, name, content in extras:
             write_atomic(out / name, content)
@@ -190,8 +239,7 @@ def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
     body = "\n".join(f'<section id="{kind}"><h2>{html.escape(SECTIONS[kind])}</h2><ul>\n' + "\n".join(rows)
                       + "\n</ul></section>" for kind, rows in sections.items())
     nav = " · ".join(f'<a href="#{kind}">{html.escape(SECTIONS[kind])}</a>' for kind in sections)
-    plan = html.escape(str(G.graph.get("plan", "")))
-    values = {"PLAN": plan, "ROWS": body, "NAV": nav}
+    values = {"PLAN": html.escape(plan), "ROWS": body, "NAV": nav}
     write_atomic(out / "index.html", re.sub(r"@@([A-Z]+)@@", lambda m: values[m.group(1)], INDEX))
     return entries
 
