@@ -206,6 +206,9 @@ def test_pack_with_a_period_carries_the_bulletin_and_a_status_overview(example: 
     index = (out / "index.html").read_text(encoding="utf-8")
     assert index.index('href="status.html"') < index.index('href="bulletin.html"') < index.index('href="overview.html"')
     assert f"调度通报 Bulletin 2025-06 ({EXAMPLE_MARK})" in index
+    # the status section: the month's red and yellow tasks as a picture and a page, marked as example data
+    assert 'href="status-tasks.html"' in index and (out / "status-tasks.png").read_bytes()[:4] == b"\x89PNG"
+    assert EXAMPLE_MARK in (out / "status-tasks.html").read_text(encoding="utf-8")
     overview = (out / "status.html").read_text(encoding="utf-8")
     assert 'id="red"' in overview and 'id="areas"' in overview and 'id="indicators-G1"' not in overview
     assert EXAMPLE_MARK in overview

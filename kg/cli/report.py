@@ -42,20 +42,29 @@ def indicator_lines(graph: Any, period: str) -> tuple[list[Any], list[Any]] | No
     return lines, targets
 
 
-def bulletin_for(graph: Any, period: str, ledger: Path, seed: Path | None, issued: str | None = None) -> Any:
-    """The bulletin model for a period from the kept ledger rows (this period's and the one before)."""
-    from datetime import date
-
+def task_status_for(graph: Any, period: str, ledger: Path, seed: Path | None) -> tuple[Any, Any, list[Any]]:
+    """(the tasks' lights for a period from the kept ledger rows, the task rules, the milestones)."""
     from kg.ingest.seed import DEFAULT_SEED
     from kg.progress.ledger import load
-    from kg.progress.milestones import check_period, load_milestones, previous_period, reporting_date
+    from kg.progress.milestones import check_period, load_milestones
     from kg.progress.tasks import assess_tasks, load_rules
-    from kg.report.model import build_bulletin
 
     check_period(period, graph)
     rules = load_rules()
     milestones = load_milestones(seed or DEFAULT_SEED, graph)
-    status = assess_tasks(graph, milestones, load(ledger, graph.plan_id, period), period, rules)
+    return assess_tasks(graph, milestones, load(ledger, graph.plan_id, period), period, rules), rules, milestones
+
+
+def bulletin_for(graph: Any, period: str, ledger: Path, seed: Path | None, issued: str | None = None) -> Any:
+    """The bulletin model for a period from the kept ledger rows (this period's and the one before)."""
+    from datetime import date
+
+    from kg.progress.ledger import load
+    from kg.progress.milestones import previous_period, reporting_date
+    from kg.progress.tasks import assess_tasks
+    from kg.report.model import build_bulletin
+
+    status, rules, milestones = task_status_for(graph, period, ledger, seed)
     before_period = previous_period(period)
     before_rows = load(ledger, graph.plan_id, before_period)
     before = assess_tasks(graph, milestones, before_rows, before_period, rules) if before_rows else None

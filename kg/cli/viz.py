@@ -163,26 +163,33 @@ def pack_cmd(
 
     Example: kg pack -o meeting-pack --period 2025-06
     """
+    from kg.ingest.registry import Registry
+    from kg.ingest.seed import DEFAULT_SEED
     from kg.output import to_networkx
     from kg.progress.status import annotate_from_graph
-    from kg.render.pack import write_pack
+    from kg.render.pack import DEPARTMENT_ORDER, write_pack
 
     with opened(store, db, plan) as graph_store:
         graph = graph_store.read_graph()
     extras: list[tuple[str, str, str | bytes]] = []
+    G = annotate_from_graph(to_networkx(graph))
+    G.graph[DEPARTMENT_ORDER] = list(Registry.load(seed or DEFAULT_SEED).bodies)  # departments in the registry's order
     if period is not None:
-        from kg.cli.report import bulletin_for
+        from kg.cli.report import bulletin_for, task_status_for
+        from kg.render.status import with_task_lights
         from kg.report.model import EXAMPLE_MARK, status_overview
         from kg.report.write_docx import write_docx
         from kg.report.write_html import write_html as bulletin_html
 
         bulletin = bulletin_for(graph, period, ledger, seed)
+        status, rules, _ = task_status_for(graph, period, ledger, seed)
+        with_task_lights(G, status, rules)  # the status section's red and yellow tasks
         mark = f" ({EXAMPLE_MARK})" if bulletin.example else ""
         extras = [(f"状态总览 Status overview {period}{mark}", "status.html", bulletin_html(status_overview(bulletin))),
                   (f"调度通报 Bulletin {period}{mark}", "bulletin.html", bulletin_html(bulletin)),
                   (f"调度通报 Bulletin {period}{mark}, Word", "bulletin.docx", write_docx(bulletin))]
     # indicators and targets carry their light when the plan was built with readings (drawn as a ring and symbol)
-    entries = write_pack(annotate_from_graph(to_networkx(graph)), output, extras, wait=wait)
+    entries = write_pack(G, output, extras, wait=wait)
     more = f" and {', '.join(name for _, name, _ in extras)}" if extras else ""
     say(f"wrote {len(entries)} views{more}; open {output / 'index.html'}")
 

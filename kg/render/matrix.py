@@ -23,7 +23,8 @@ def matrix_pages(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
              "columns": m["columns"], "rows": rows} for i, rows in enumerate(chunks)]
 
 
-def render_matrix(page: dict[str, Any], plan: str) -> bytes:
+def render_matrix(page: dict[str, Any], plan: str, compact: bool = False) -> bytes:
+    """One page of the matrix as a 1920x1080 PNG; `compact`: with a palette, rasterised once (the pack's)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -53,7 +54,13 @@ def render_matrix(page: dict[str, Any], plan: str) -> bytes:
         fig.text(0.01, 0.965, page["title"], fontsize=EM_PT * 1.35, va="center")
         fig.text(0.01, 0.925, f"plan-kg · {plan} · a cell: tasks the department leads + supports for the target; "
                               "darker = more (a lead counts twice)", fontsize=EM_PT * 0.8, color="#616161")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None}, dpi=100)
+        if compact:
+            from kg.render.raster import figure_png
+
+            data = figure_png(fig)
+        else:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", metadata={"Software": None}, dpi=100)
+            data = buf.getvalue()
         plt.close(fig)
-    return buf.getvalue()
+    return data

@@ -8,6 +8,7 @@ import html
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -82,22 +83,28 @@ def remove_dead_staging(out: Path) -> list[Path]:
     return removed
 
 
+DEPARTMENT_ORDER = "department_order"  # G.graph[DEPARTMENT_ORDER]: department ids in the registry's order
 CRITICAL_IMPACTS = 5  # impact views for the tasks the plan leans on most
 
 
 def pack_views(G: nx.MultiDiGraph) -> list[tuple[str, str | None]]:
-    """The pack's views in the meeting's order: the overview; targets, areas in plan order; departments that lead,
-    then those that only support (the districts among them); the impact of the most depended-on tasks."""
+    """The pack's views in the meeting's order: the overview; where the plan stands when the graph carries lights
+    (kg/render/status.py); targets, areas in plan order; departments that lead, then those that only support (the
+    districts among them), in the registry's order; the impact of the most depended-on tasks."""
     from kg.analysis import critical
 
     def of(kind: str) -> list[str]:
         return sorted((n for n, d in G.nodes(data=True) if d.get("kind") == kind), key=natural_key)
 
-    views: list[tuple[str, str | None]] = [("overview", None)]
+    from kg.render.status import status_views
+
+    views: list[tuple[str, str | None]] = [("overview", None), *status_views(G)]
     views += [("target", n) for n in of("Target")] + [("area", n) for n in of("Area")]
     leads = {u for u, _, k in G.edges(data="kind") if k == "LEADS"}
     supports = {u for u, _, k in G.edges(data="kind") if k == "SUPPORTS"} - leads
-    departments = [n for n in G if G.nodes[n].get("kind") == "Department"]  # the registry's order
+    # the registry's order (departments.csv, then seed/registry/): a store gives its nodes back by id
+    rank = {d: i for i, d in enumerate(G.graph.get(DEPARTMENT_ORDER, []))}
+    departments = sorted((n for n in G if G.nodes[n].get("kind") == "Department"), key=lambda d: rank.get(d, len(rank)))
     views += [("department", d) for d in departments if d in leads]
     views += [("department", d) for d in departments if d in supports]
     views += [("impact", r["task"]) for r in critical(G)[:CRITICAL_IMPACTS] if r["dependents"] > 0]
@@ -105,7 +112,7 @@ def pack_views(G: nx.MultiDiGraph) -> list[tuple[str, str | None]]:
 
 
 SECTIONS = {"documents": "通报与状态 Bulletin and status",
-            "overview": "总览 Overview", "target": "目标 Targets", "area": "领域 Areas",
+            "overview": "总览 Overview", "status": "状态 Status", "target": "目标 Targets", "area": "领域 Areas",
             "department": "部门 Departments", "matrix": "责任矩阵 Department × target matrix",
             "impact": "影响 Impact of the most depended-on tasks"}
 ANSWERS = {"overview": "Which principles guide which targets, and which areas serve each target?",
@@ -117,6 +124,7 @@ ANSWERS = {"overview": "Which principles guide which targets, and which areas se
 _G: nx.MultiDiGraph | None = None
 _CHARS = ""
 _STEMS: list[str] = []
+MATRIX_COST = 60  # a matrix picture costs about as much to draw as a view of this many nodes
 
 
 def _start_worker(G: nx.MultiDiGraph, chars: str, stems: list[str]) -> None:
@@ -128,60 +136,118 @@ def _render_one(job: tuple[str, str | None, str]) -> tuple[str, str, bool]:
     """In a worker: build one view, write its page and its image (each drawn once); (title, stem, codes only)."""
     kind, entity, folder = job
     assert _G is not None
-    view = build_view(_G, kind, entity)
     stem = kind if entity is None else f"{kind}-{entity}"
+    if kind == "status" and entity is not None:  # kg/render/status.py: its caption under the drawing
+        from kg.render.status import status_view, write_status_image, write_status_page
+
+        view = status_view(_G, entity)
+        write_status_page(view, entity, Path(folder) / f"{stem}.html", _CHARS, _STEMS)
+        write_status_image(view, entity, Path(folder) / f"{stem}.png")
+        return view.title, stem, view.layout.detail == 2
+    view = build_view(_G, kind, entity)
     write_html(view, Path(folder) / f"{stem}.html", _CHARS, back="index.html", assets="assets", pack=_STEMS)
     write_image(view, Path(folder) / f"{stem}.png", compact=True)
     return view.title, stem, view.layout.detail == 2
 
 
+def _render_matrix(job: tuple[dict[str, Any], str, str]) -> None:
+    """In a worker: one picture of the responsibility matrix."""
+    from kg.render.matrix import render_matrix
+
+    page, plan, path = job
+    write_atomic(Path(path), render_matrix(page, plan, compact=True))
+
+
+def _warm_parent() -> None:
+    """What every worker needs, imported and loaded once before the workers are forked from this process."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+    import PIL.PngImagePlugin  # noqa: F401
+
+    import kg.analysis
+    import kg.render.raster  # noqa: F401
+    from kg.render.image import _font
+
+    _font()
+
+
 def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
                  only: list[tuple[str, str | None]] | None = None,
                  extras: list[tuple[str, str, str | bytes]] | None = None) -> list[tuple[str, str]]:
+    import multiprocessing
     import string
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from kg.render.html import UI_TEXT
+    from kg.render.matrix import matrix_pages
+    from kg.render.status import ANSWERS as STATUS_ANSWERS
+    from kg.render.status import select_status
     from kg.render.views import select
 
     views = pack_views(G) if only is None else only
-    # one font subset serves every page (made once per worker): the plan's text, every title, what labels add
+    # one font subset serves every page (made once, while the workers draw): the plan's text, every title, what
+    # labels add
     texts = [v for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str)]
-    titles = [select(G, kind, entity)[1] for kind, entity in views]
-    chars = "".join(sorted(set("".join(texts + titles) + "".join(SECTIONS.values()) + UI_TEXT + "…≥↓年均()←会议材料"
-                               + string.printable.strip())))
-    write_assets(out / "assets", chars)
+    selected = [select_status(G, entity or "") if kind == "status" else select(G, kind, entity)
+                for kind, entity in views]
+    chars = "".join(sorted(set("".join(texts + [title for _, title in selected]) + "".join(SECTIONS.values())
+                               + UI_TEXT + "…≥↓年均()←会议材料" + string.printable.strip())))
     stems = [kind if entity is None else f"{kind}-{entity}" for kind, entity in views]
     jobs = [(kind, entity, str(out)) for kind, entity in views]
+    plan = str(G.graph.get("plan", ""))
+    pages = matrix_pages(G) if only is None else []
+    matrices = [(page, plan, str(out / f"matrix-{i}.png")) for i, page in enumerate(pages, start=1)]
     workers = workers or min(len(jobs), os.cpu_count() or 1, 4)
     if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(G, chars, stems)) as pool:
-            done = list(pool.map(_render_one, jobs))
+        # forked workers start with matplotlib imported and the font registered; the largest views go first, so
+        # that no worker is left drawing a big one alone at the end
+        _warm_parent()
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        order = sorted(range(len(jobs)), key=lambda i: -len(selected[i][0]))
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(G, chars, stems)) as pool:
+            try:
+                futures: dict[int, Future[tuple[str, str, bool]]] = {}
+                pictures: list[Future[None]] = []
+                for i in order:
+                    if matrices and len(selected[i][0]) < MATRIX_COST:
+                        pictures += [pool.submit(_render_matrix, job) for job in matrices]
+                        matrices = []
+                    futures[i] = pool.submit(_render_one, jobs[i])
+                pictures += [pool.submit(_render_matrix, job) for job in matrices]
+                write_assets(out / "assets", chars)
+                done = [futures[i].result() for i in range(len(jobs))]
+                for picture in pictures:
+                    picture.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
     else:
+        write_assets(out / "assets", chars)
         _start_worker(G, chars, stems)
         done = [_render_one(job) for job in jobs]
+        for job in matrices:
+            _render_matrix(job)
     entries = [(title, stem) for title, stem, _ in done]
     sections: dict[str, list[str]] = {}
-    for (kind, _), (title, stem, codes_only) in zip(views, done, strict=True):
+    for (kind, entity), (title, stem, codes_only) in zip(views, done, strict=True):
         note = " · codes only in the picture" if codes_only else ""
+        answer = STATUS_ANSWERS[entity or ""] if kind == "status" else ANSWERS[kind]
         sections.setdefault(kind, []).append(
             f'<li><a href="{html.escape(stem)}.html"><img src="{html.escape(stem)}.png" alt="" loading="lazy" '
             f'width="320" height="180"></a><div><a href="{html.escape(stem)}.html">{html.escape(title)}</a>'
-            f'<p>{html.escape(ANSWERS[kind])}{note}</p><a href="{html.escape(stem)}.png">PNG 1920×1080</a></div></li>')
+            f'<p>{html.escape(answer)}{note}</p><a href="{html.escape(stem)}.png">PNG 1920×1080</a></div></li>')
     if only is None:  # the responsibility matrix as heat-map pictures, after the departments
-        from kg.render.image import compact_png
-        from kg.render.matrix import matrix_pages, render_matrix
-
-        pictures = []
-        for i, page in enumerate(matrix_pages(G), start=1):
-            write_atomic(out / f"matrix-{i}.png", compact_png(render_matrix(page, str(G.graph.get("plan", "")))))
-            pictures.append(
-                f'<li><a href="matrix-{i}.png"><img src="matrix-{i}.png" alt="" loading="lazy" width="320" '
+        rows = [f'<li><a href="matrix-{i}.png"><img src="matrix-{i}.png" alt="" loading="lazy" width="320" '
                 f'height="180"></a><div><a href="matrix-{i}.png">{html.escape(page["title"])}</a>'
-                f'<p>Who carries which target, and how heavily?</p></div></li>')
+                f'<p>Who carries which target, and how heavily?</p></div></li>'
+                for i, page in enumerate(pages, start=1)]
         ordered = list(sections.items())
         at = next((i for i, (k, _) in enumerate(ordered) if k == "impact"), len(ordered))
-        sections = dict([*ordered[:at], ("matrix", pictures), *ordered[at:]])
+        sections = dict([*ordered[:at], ("matrix", rows), *ordered[at:]])
     if extras:  # documents made elsewhere (the bulletin, the status overview): first on the index
         for _, name, content in extras:
             write_atomic(out / name, content)
@@ -190,8 +256,7 @@ def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
     body = "\n".join(f'<section id="{kind}"><h2>{html.escape(SECTIONS[kind])}</h2><ul>\n' + "\n".join(rows)
                       + "\n</ul></section>" for kind, rows in sections.items())
     nav = " · ".join(f'<a href="#{kind}">{html.escape(SECTIONS[kind])}</a>' for kind in sections)
-    plan = html.escape(str(G.graph.get("plan", "")))
-    values = {"PLAN": plan, "ROWS": body, "NAV": nav}
+    values = {"PLAN": html.escape(plan), "ROWS": body, "NAV": nav}
     write_atomic(out / "index.html", re.sub(r"@@([A-Z]+)@@", lambda m: values[m.group(1)], INDEX))
     return entries
 
