@@ -1,7 +1,8 @@
 """The same views as images for slides and print: PNG and SVG at 1920x1080 (labels 21 px), PDF on A4 landscape
 (labels 11 pt). Every node is a box in its kind's colour with its kind's shape at the left and its code and name
 inside; edges are the layout's routes, ending at box borders; rows are named at the left. SVG keeps its text as
-text in the named font (editable in PowerPoint or WPS)."""
+text in the named font (editable in PowerPoint or WPS) and carries that font's subset for its own characters, so
+it looks the same on a PC without Chinese fonts."""
 
 from __future__ import annotations
 
@@ -154,7 +155,26 @@ def render_image(view: View, fmt: str) -> bytes:
         fig = draw(view, fmt)
         fig.savefig(buf, format=fmt, metadata=metadata, dpi=DPI)
         plt.close(fig)
-    return buf.getvalue()
+    return embed_font(buf.getvalue()) if fmt == "svg" else buf.getvalue()
+
+
+def embed_font(svg: bytes) -> bytes:
+    """The SVG with the subset of its font that covers every character of its <text> elements, as an @font-face
+    (a base64 data: URI) in its <style>, under the family name the text already asks for."""
+    import base64
+    import xml.etree.ElementTree as ET
+
+    from kg.render.html import font_subset
+
+    root = ET.fromstring(svg)
+    chars = "".join(sorted({c for el in root.iter("{http://www.w3.org/2000/svg}text") for c in "".join(el.itertext())}))
+    family = _font()
+    face = (f"@font-face {{ font-family: '{family}'; src: url(data:font/otf;base64,"
+            + base64.b64encode(font_subset(chars)).decode("ascii") + ') format("opentype"); }\n')
+    head, marker, tail = svg.partition(b'<style type="text/css">')
+    if not marker:  # matplotlib always writes this <style>; refuse to write an SVG that silently lacks its font
+        raise RuntimeError("matplotlib's SVG has no <style> element to carry the font")
+    return head + marker + face.encode("ascii") + tail
 
 
 def compact_png(png: bytes, colours: int = 96) -> bytes:
