@@ -76,6 +76,16 @@ def draw(view: View, fmt: str = "png") -> Any:
                 (x1, y1), (x2, y2) = route.points[-2], route.points[-1]
                 ax.add_patch(FancyArrowPatch((x1, y1), (x2, y2), arrowstyle="-|>", mutation_scale=em_pt * 1.1,
                                              color=colour, linewidth=0, zorder=1.5, shrinkA=0, shrinkB=0))
+        area_colour = KIND_STYLE["Area"][0]
+        for frame in layout.frames:  # a box per area around a department's tasks, labelled in its band
+            patch = FancyBboxPatch((frame.x0, frame.y0), frame.x1 - frame.x0, frame.y1 - frame.y0,
+                                   boxstyle="round,pad=0,rounding_size=0.4", facecolor=area_colour + "0d",
+                                   edgecolor=area_colour, linewidth=1.2 * em_pt / 15, zorder=0.5)
+            patch.set_gid(f"frame:{frame.group}")
+            ax.add_patch(patch)
+            lx0, ly0, _, ly1 = frame.label_box
+            ax.text(lx0, (ly0 + ly1) / 2, frame.label, ha="left", va="center", fontsize=em_pt, color=area_colour,
+                    zorder=4, gid=f"frame-label:{frame.group}")
         for n, box in layout.boxes.items():
             data = G.nodes[n]
             kind = str(data.get("kind"))
@@ -126,6 +136,11 @@ def draw(view: View, fmt: str = "png") -> Any:
                               label="牵头 leads (solid box)"),
                         Patch(facecolor="white", edgecolor="#424242", linewidth=2, linestyle="--",
                               label="配合 supports (dashed box)")]
+        if layout.frames:
+            from matplotlib.patches import Patch
+
+            handles.append(Patch(facecolor=area_colour + "0d", edgecolor=area_colour, linewidth=1.5,
+                                 label="领域 tasks by area (frame)"))
         distances = sorted({int(G.nodes[n]["view_distance"]) for n in G if G.nodes[n].get("view_distance") is not None})
         if distances:
             from matplotlib.patches import Patch
