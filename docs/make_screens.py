@@ -19,9 +19,10 @@ def make_screens(out: Path, browser: Any = None) -> list[Path]:
     is started with the system's `chromium`."""
     from kg.ingest.seed import load_plan
     from kg.output import to_networkx
+    from kg.progress.status import annotate_from_graph
     from kg.render.pack import write_pack
 
-    G = to_networkx(load_plan())
+    G = annotate_from_graph(to_networkx(load_plan()))  # with the lights assessed at build, as `kg pack` draws
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         pack = Path(tmp) / "pack"

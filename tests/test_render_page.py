@@ -114,3 +114,45 @@ def test_readme_screenshots_are_made_by_their_command(chromium, tmp_path: Path) 
             assert len(image.convert("L").getcolors(1 << 16) or []) > 20  # not a blank page
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert all(f"docs/{p.name}" in readme for p in shots)
+
+
+def test_a_departments_areas_collapse_and_expand(G, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The department's tasks are framed by area; collapsing an area (its button in the side panel, or a double
+    click on its frame) hides that area's tasks and nothing else; expanding shows them again."""
+    view = build_view(G, "department", "D-drc")
+    path = tmp_path / "drc.html"
+    write_html(view, path)
+    opened = open_page(path, size=FULL_HD)
+    page = opened.page
+    everything = page.evaluate("window.planKg.shown")
+    a3 = sorted(n for f in view.layout.frames if f.group == "A3" for n in f.members)
+    assert a3 and set(a3) <= set(everything)
+    assert page.locator("#groups-panel").is_visible()
+    page.click('#groups button[data-group="A3"]')
+    shown = page.evaluate("window.planKg.shown")
+    assert sorted(set(everything) - set(shown)) == a3
+    assert page.evaluate("window.planKg.collapsed()") == ["A3"]
+    assert page.get_attribute('#groups button[data-group="A3"]', "aria-expanded") == "false"
+    screenshot(opened, "department-drc-a3-collapsed")
+    page.click('#groups button[data-group="A3"]')
+    assert page.evaluate("window.planKg.shown") == everything
+    # a double click on an area's frame collapses it, another expands it
+    a1 = sorted(n for f in view.layout.frames if f.group == "A1" for n in f.members)
+    at = page.evaluate("window.planKg.frameAt('A1')")
+    page.mouse.dblclick(at["x"], at["y"])
+    assert sorted(set(everything) - set(page.evaluate("window.planKg.shown"))) == a1
+    page.mouse.dblclick(at["x"], at["y"])
+    assert page.evaluate("window.planKg.shown") == everything
+    # reset expands whatever is collapsed
+    page.evaluate("window.planKg.collapse('A5')")
+    assert page.evaluate("window.planKg.shown") != everything
+    page.click("#reset")
+    assert page.evaluate("window.planKg.shown") == everything and page.evaluate("window.planKg.collapsed()") == []
+    assert not opened.errors
+
+
+def test_views_without_frames_have_no_area_panel(G, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "g3.html"
+    write_html(build_view(G, "target", "G3"), path)
+    opened = open_page(path)
+    assert not opened.page.locator("#groups-panel").is_visible() and not opened.errors

@@ -14,11 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from kg.model import natural_key
 from kg.render.views import DISTANCE_FILLS, KIND_STYLE, LIGHTS, PX, View, edge_style, label, legend, tooltip
 
 FONT_FAMILY = "PlanKG CJK"
 UI_TEXT = ("搜索查找名称或代码图例节点关系方案原则目标领域任务指标部门牵头配合依赖贡献结构整理原文·→ 0123456789"
-           "详情筛选全部类别重置无匹配所在视图会议材料←✓!×?")
+           "详情筛选全部类别重置无匹配所在视图会议材料←✓!×?分组折叠展开项双击▸▾…")
 
 
 def _pyvis_asset(name: str) -> str:
@@ -73,6 +74,7 @@ def network_data(view: View) -> dict[str, Any]:
     net = Network(directed=True)
     G = view.graph
     boxes = view.layout.boxes
+    framed = {n: frame.group for frame in view.layout.frames for n in frame.members}
     for n in G:  # the plan's order (search results follow it)
         if n not in view.positions:
             continue
@@ -91,7 +93,7 @@ def network_data(view: View) -> dict[str, Any]:
                      name=str(data.get("name", "")), name_en=str(data.get("name_en") or ""),
                      provenance=(f"原文 (plan text): {data.get('prov_quote', '')}" if data.get("prov_kind") == "seed"
                                  else f"整理 (curated): {data.get('prov_rationale', '')}"),
-                     target=indicator_target(data) if kind == "Indicator" else "",
+                     target=indicator_target(data) if kind == "Indicator" else "", frame=framed.get(n, ""),
                      details=view.details.get(n, {}))
     routes = {(r.source, r.target, r.kind): [[round(px * PX, 1), round(py * PX, 1)] for px, py in r.points]
               for r in view.layout.routes}
@@ -128,6 +130,7 @@ def render_html(view: View, chars: str | None = None, back: str | None = None, a
     which the side panel links to."""
     data = network_data(view)
     kinds, edge_kinds = legend(view)
+    areas = sorted({f.group for f in view.layout.frames}, key=natural_key)  # the side panel's order: the plan's
     payload = {
         "title": view.title, "plan": view.plan, "nodes": data["nodes"], "edges": data["edges"],
         "legend": {"kinds": [{"label": label, "colour": KIND_STYLE[k][0], "shape": KIND_STYLE[k][1],
@@ -136,6 +139,12 @@ def render_html(view: View, chars: str | None = None, back: str | None = None, a
                              for e, label in edge_kinds]},
         "font": FONT_FAMILY, "px": PX, "back": back or "", "pack": pack or [],
         "rows": [[name, top * PX, bottom * PX] for name, top, bottom in view.layout.rows],
+        "frames": [{"group": f.group, "label": f.label, "members": len(f.members), "order": areas.index(f.group),
+                    "name": str(view.graph.nodes[f.group].get("name", "")) if f.group in view.graph else "",
+                    "box": [round(c * PX, 1) for c in (f.x0, f.y0, f.x1, f.y1)],
+                    "at": [round(f.label_box[0] * PX, 1), round((f.label_box[1] + f.label_box[3]) / 2 * PX, 1)]}
+                   for f in view.layout.frames],
+        "area_colour": KIND_STYLE["Area"][0],
         "lights": {k: [c, sym] for k, (c, sym) in LIGHTS.items()}, "distance_fills": list(DISTANCE_FILLS),
     }
     # the page's own text always; `chars` adds more, so that pages sharing it share one cached subset

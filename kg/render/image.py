@@ -1,7 +1,8 @@
 """The same views as images for slides and print: PNG and SVG at 1920x1080 (labels 21 px), PDF on A4 landscape
 (labels 11 pt). Every node is a box in its kind's colour with its kind's shape at the left and its code and name
 inside; edges are the layout's routes, ending at box borders; rows are named at the left. SVG keeps its text as
-text in the named font (editable in PowerPoint or WPS)."""
+text in the named font (editable in PowerPoint or WPS) and carries that font's subset for its own characters, so
+it looks the same on a PC without Chinese fonts."""
 
 from __future__ import annotations
 
@@ -77,6 +78,16 @@ def draw(view: View, fmt: str = "png") -> Any:
                 (x1, y1), (x2, y2) = route.points[-2], route.points[-1]
                 ax.add_patch(FancyArrowPatch((x1, y1), (x2, y2), arrowstyle="-|>", mutation_scale=em_pt * 1.1,
                                              color=colour, linewidth=0, zorder=1.5, shrinkA=0, shrinkB=0))
+        area_colour = KIND_STYLE["Area"][0]
+        for frame in layout.frames:  # a box per area around a department's tasks, labelled in its band
+            patch = FancyBboxPatch((frame.x0, frame.y0), frame.x1 - frame.x0, frame.y1 - frame.y0,
+                                   boxstyle="round,pad=0,rounding_size=0.4", facecolor=area_colour + "0d",
+                                   edgecolor=area_colour, linewidth=1.2 * em_pt / 15, zorder=0.5)
+            patch.set_gid(f"frame:{frame.group}")
+            ax.add_patch(patch)
+            lx0, ly0, _, ly1 = frame.label_box
+            ax.text(lx0, (ly0 + ly1) / 2, frame.label, ha="left", va="center", fontsize=em_pt, color=area_colour,
+                    zorder=4, gid=f"frame-label:{frame.group}")
         markers: dict[str, list[tuple[float, float, str]]] = {}  # the kind's shape, drawn once per shape below
         for n, box in layout.boxes.items():
             data = G.nodes[n]
@@ -132,6 +143,11 @@ def draw(view: View, fmt: str = "png") -> Any:
                               label="牵头 leads (solid box)"),
                         Patch(facecolor="white", edgecolor="#424242", linewidth=2, linestyle="--",
                               label="配合 supports (dashed box)")]
+        if layout.frames:
+            from matplotlib.patches import Patch
+
+            handles.append(Patch(facecolor=area_colour + "0d", edgecolor=area_colour, linewidth=1.5,
+                                 label="领域 tasks by area (frame)"))
         distances = sorted({int(G.nodes[n]["view_distance"]) for n in G if G.nodes[n].get("view_distance") is not None})
         if distances:
             from matplotlib.patches import Patch
@@ -161,7 +177,26 @@ def render_image(view: View, fmt: str) -> bytes:
         fig = draw(view, fmt)
         fig.savefig(buf, format=fmt, metadata=metadata, dpi=DPI)
         plt.close(fig)
-    return buf.getvalue()
+    return embed_font(buf.getvalue()) if fmt == "svg" else buf.getvalue()
+
+
+def embed_font(svg: bytes) -> bytes:
+    """The SVG with the subset of its font that covers every character of its <text> elements, as an @font-face
+    (a base64 data: URI) in its <style>, under the family name the text already asks for."""
+    import base64
+    import xml.etree.ElementTree as ET
+
+    from kg.render.html import font_subset
+
+    root = ET.fromstring(svg)
+    chars = "".join(sorted({c for el in root.iter("{http://www.w3.org/2000/svg}text") for c in "".join(el.itertext())}))
+    family = _font()
+    face = (f"@font-face {{ font-family: '{family}'; src: url(data:font/otf;base64,"
+            + base64.b64encode(font_subset(chars)).decode("ascii") + ') format("opentype"); }\n')
+    head, marker, tail = svg.partition(b'<style type="text/css">')
+    if not marker:  # matplotlib always writes this <style>; refuse to write an SVG that silently lacks its font
+        raise RuntimeError("matplotlib's SVG has no <style> element to carry the font")
+    return head + marker + face.encode("ascii") + tail
 
 
 def compact_png(png: bytes, colours: int = 96) -> bytes:

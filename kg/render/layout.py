@@ -6,7 +6,11 @@ are split into sub-rows, what is waited on above. A row too wide for the stage w
 line a layer of its own. Edges that skip a layer pass through a reserved gap in it (a dummy vertex), so no edge
 runs under a label. The order inside each layer comes from alternating barycentre and median sweeps with
 adjacent transpositions, keeping the order with the fewest crossings. Labels come in three levels of detail; the
-layout takes the most detailed one whose rows fit the stage, and never shrinks the type."""
+layout takes the most detailed one whose rows fit the stage, and never shrinks the type.
+
+Nodes may belong to groups (a department's tasks, by area): a group's members stay side by side in their layer,
+inside a labelled frame. The frame's label sits in a band above its boxes; edges from above enter a framed box
+vertically, clear of the label, and edges passing through the layer keep outside every frame."""
 
 from __future__ import annotations
 
@@ -27,11 +31,19 @@ LINE_H, PAD = 1.3, 0.35  # one line of label text, and the box's padding around 
 MARKER_W = 1.3  # the kind's shape, drawn at the left inside the box
 DUMMY_W = 0.3  # the gap an edge passing through a layer keeps free
 DUMMY_GAP = 0.35  # between two edges passing through a layer side by side
-
-
-def _gap(a: str, b: str) -> float:
-    return DUMMY_GAP if a.startswith("\0") and b.startswith("\0") else GAP_X
+FRAME_PAD = 0.35  # a group's frame around its boxes
+BAND = LINE_H + 0.2  # the frame's label line, above its boxes
 SWEEPS = 8
+Groups = dict[str, str]  # node -> its group (absent: ungrouped)
+
+
+def _gap(a: str, b: str, groups: Groups | None = None) -> float:
+    if a.startswith("\0") and b.startswith("\0"):
+        return DUMMY_GAP
+    ga, gb = (groups.get(a), groups.get(b)) if groups else (None, None)
+    if ga == gb:
+        return GAP_X
+    return GAP_X + FRAME_PAD * ((ga is not None) + (gb is not None))  # a frame's border and space beyond it
 
 
 @dataclass
@@ -57,10 +69,29 @@ class Route:
 
 
 @dataclass
+class Frame:
+    """A group's frame in one layer: its corners in ems (y down), its one-line label at the top left."""
+
+    group: str
+    label: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    members: list[str]
+
+    @property
+    def label_box(self) -> tuple[float, float, float, float]:
+        """Where the label's text may reach: (x0, y0, x1, y1)."""
+        return (self.x0 + FRAME_PAD, self.y0 + 0.1, self.x0 + FRAME_PAD + text_width(self.label), self.y0 + BAND)
+
+
+@dataclass
 class Layout:
     boxes: dict[str, Box] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     rows: list[tuple[str, float, float]] = field(default_factory=list)  # (row name, top, bottom)
+    frames: list[Frame] = field(default_factory=list)  # groups' frames, in layer order then left to right
     width: float = STAGE_W
     height: float = STAGE_H
     detail: int = 0  # 0: code and name; 1: code and a short name; 2: code only
@@ -191,10 +222,23 @@ def total_crossings(layers: list[list[str]], adj: dict[str, list[str]]) -> int:
     return sum(_layer_crossings(a, b, adj) for a, b in pairwise(layers))
 
 
-def reduce_crossings(layers: list[list[str]], adj: dict[str, list[str]]) -> list[list[str]]:
+def _contiguous(layer: list[str], groups: Groups | None) -> list[str]:
+    """The layer with each group's members side by side, in their order, where their mean position puts them."""
+    if not groups or not any(n in groups for n in layer):
+        return layer
+    blocks: dict[str, list[int]] = {}
+    for i, n in enumerate(layer):
+        blocks.setdefault(groups.get(n, n), []).append(i)
+    order = sorted(blocks.values(), key=lambda at: (sum(at) / len(at), at[0]))
+    return [layer[i] for at in order for i in at]
+
+
+def reduce_crossings(layers: list[list[str]], adj: dict[str, list[str]],
+                     groups: Groups | None = None) -> list[list[str]]:
     """Alternating down and up sweeps, each layer sorted by its neighbours' barycentre (even sweeps) or median
-    (odd sweeps) in the layer just fixed, then adjacent swaps while they help; the best order seen is kept."""
-    order = [list(layer) for layer in layers]
+    (odd sweeps) in the layer just fixed, then adjacent swaps while they help; the best order seen is kept.
+    Groups move as blocks and swaps stay inside a group, so every order tried keeps each group together."""
+    order = [_contiguous(list(layer), groups) for layer in layers]
     best = [list(layer) for layer in order]
     best_count = total_crossings(order, adj)
     for sweep in range(SWEEPS):
@@ -215,8 +259,8 @@ def reduce_crossings(layers: list[list[str]], adj: dict[str, list[str]]) -> list
                 mid = len(near) // 2
                 return ((near[mid] if len(near) % 2 else (near[mid - 1] + near[mid]) / 2), current[n])
 
-            order[r] = sorted(order[r], key=key)
-            _transpose(order, r, adj)
+            order[r] = _contiguous(sorted(order[r], key=key), groups)
+            _transpose(order, r, adj, groups)
         count = total_crossings(order, adj)
         if count < best_count:
             best, best_count = [list(layer) for layer in order], count
@@ -230,14 +274,18 @@ def _pair_crossings(a: str, b: str, pos: dict[str, int], adj: dict[str, list[str
     return sum(1 for i in na for j in nb if i > j)
 
 
-def _transpose(order: list[list[str]], r: int, adj: dict[str, list[str]]) -> None:
-    """Swap adjacent vertices of layer r while a swap lowers the crossings with both neighbouring layers."""
+def _transpose(order: list[list[str]], r: int, adj: dict[str, list[str]], groups: Groups | None = None) -> None:
+    """Swap adjacent vertices of layer r (of one group, or both ungrouped) while a swap lowers the crossings
+    with both neighbouring layers."""
+    groups = groups or {}
     around = [{n: i for i, n in enumerate(order[k])} for k in (r - 1, r + 1) if 0 <= k < len(order)]
     layer = order[r]
     for _ in range(4):
         improved = False
         for i in range(len(layer) - 1):
             a, b = layer[i], layer[i + 1]
+            if groups.get(a) != groups.get(b):
+                continue
             now = sum(_pair_crossings(a, b, pos, adj) for pos in around)
             swapped = sum(_pair_crossings(b, a, pos, adj) for pos in around)
             if swapped < now:
@@ -250,39 +298,41 @@ def _transpose(order: list[list[str]], r: int, adj: dict[str, list[str]]) -> Non
 # -- coordinates ----------------------------------------------------------------------------------------------
 
 def _place(order: list[list[str]], widths: dict[str, float], adj: dict[str, list[str]],
-           stage_w: float) -> dict[str, float]:
+           stage_w: float, groups: Groups | None = None) -> dict[str, float]:
     """x of each vertex: packed and centred, then pulled towards its neighbours' mean a few times, each layer
     keeping its order, its gaps and the stage's bounds."""
     x: dict[str, float] = {}
     for layer in order:
-        packed = _packed(layer, widths)
+        packed = _packed(layer, widths, groups)
         at = (stage_w - packed) / 2
         prev: str | None = None
         for n in layer:
-            at += 0.0 if prev is None else _gap(prev, n)
+            at += 0.0 if prev is None else _gap(prev, n, groups)
             x[n] = at + widths[n] / 2
             at += widths[n]
             prev = n
     for _ in range(8):
         for layer in order:
             want = {n: (sum(x[m] for m in adj[n]) / len(adj[n]) if adj[n] else x[n]) for n in layer}
-            x.update(_fit_in_order(layer, want, widths, stage_w))
+            x.update(_fit_in_order(layer, want, widths, stage_w, groups))
     return x
 
 
-def _packed(layer: list[str], widths: dict[str, float]) -> float:
-    return sum(widths[n] for n in layer) + sum(_gap(a, b) for a, b in pairwise(layer))
+def _packed(layer: list[str], widths: dict[str, float], groups: Groups | None = None) -> float:
+    edge = FRAME_PAD * ((layer[0] in groups) + (layer[-1] in groups)) if groups and layer else 0.0
+    return sum(widths[n] for n in layer) + sum(_gap(a, b, groups) for a, b in pairwise(layer)) + edge
 
 
 def _fit_in_order(layer: list[str], want: dict[str, float], widths: dict[str, float],
-                  stage_w: float) -> dict[str, float]:
+                  stage_w: float, groups: Groups | None = None) -> dict[str, float]:
     """The positions nearest `want` that keep the order, the gaps and the stage: pushed right then left, and
     left then right, averaged (each is feasible, so their mean is too)."""
     def push_right(start: dict[str, float]) -> dict[str, float]:
         out: dict[str, float] = {}
         prev: str | None = None
         for n in layer:
-            low = widths[n] / 2 if prev is None else out[prev] + (widths[prev] + widths[n]) / 2 + _gap(prev, n)
+            low = (widths[n] / 2 + _rim(n, groups) if prev is None
+                   else out[prev] + (widths[prev] + widths[n]) / 2 + _gap(prev, n, groups))
             out[n] = max(start[n], low)
             prev = n
         return out
@@ -291,22 +341,32 @@ def _fit_in_order(layer: list[str], want: dict[str, float], widths: dict[str, fl
         out: dict[str, float] = {}
         prev: str | None = None
         for n in reversed(layer):
-            high = (stage_w - widths[n] / 2 if prev is None
-                    else out[prev] - (widths[prev] + widths[n]) / 2 - _gap(n, prev))
+            high = (stage_w - widths[n] / 2 - _rim(n, groups) if prev is None
+                    else out[prev] - (widths[prev] + widths[n]) / 2 - _gap(n, prev, groups))
             out[n] = min(start[n], high)
             prev = n
         return out
 
     a = push_left(push_right(want))
     b = push_right(push_left(want))
-    if _packed(layer, widths) > stage_w:  # cannot fit: keep the left-packed order
+    if _packed(layer, widths, groups) > stage_w:  # cannot fit: keep the left-packed order
         return b
     return {n: (a[n] + b[n]) / 2 for n in layer}
 
 
+def _rim(n: str, groups: Groups | None) -> float:
+    """Room a box at the end of its layer keeps from the stage's edge: its frame's, when it is in one."""
+    return FRAME_PAD if groups and n in groups else 0.0
+
+
 def layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable[[str, int], list[str]],
-            row_name: Callable[[str], str], stage: tuple[float, float] = (STAGE_W, STAGE_H)) -> Layout:
-    """The layout with the most detailed labels that fits the stage (detail 0, 1, then 2)."""
+            row_name: Callable[[str], str], stage: tuple[float, float] = (STAGE_W, STAGE_H),
+            group: Callable[[str], str | None] | None = None,
+            group_labels: Callable[[str], list[str]] | None = None) -> Layout:
+    """The layout with the most detailed labels that fits the stage (detail 0, 1, then 2). `group` names a node's
+    group (None: ungrouped); `group_labels` a group's labels for its frame, longest first (the last always fits:
+    a code)."""
+    groups = {n: g for n in G if (g := group(n) if group else None) is not None}
     layout = Layout()
     layers = assign_layers(G, level)
     for detail in (0, 1, 2):
@@ -316,14 +376,15 @@ def layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable[
             need = sum(max(size[n][1] for n in line) for line in lines) + GAP_Y * (len(lines) - 1)
             if need > stage[1]:
                 continue
-        layout = _layered(G, level, labels, row_name, detail, stage)
+        layout = _layered(G, level, labels, row_name, detail, stage, groups, group_labels or (lambda g: [g]))
         if layout.fits:
             break
     return layout
 
 
 def _layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable[[str, int], list[str]],
-             row_name: Callable[[str], str], detail: int, stage: tuple[float, float]) -> Layout:
+             row_name: Callable[[str], str], detail: int, stage: tuple[float, float], groups: Groups,
+             group_labels: Callable[[str], list[str]]) -> Layout:
     stage_w, stage_h = stage
     text = {n: labels(n, detail) for n in G}
     size = {n: box_size(text[n]) for n in G}
@@ -333,7 +394,7 @@ def _layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable
     layers = assign_layers(G, level)
     # an order before wrapping, so that a wrapped row's lines hold neighbours together
     base, _, adj0 = _proper(layers, edges)
-    ordered = reduce_crossings(base, adj0)
+    ordered = reduce_crossings(base, adj0, groups)
     layers = [[n for n in layer if n in G] for layer in ordered]
     # wrap rows to the stage, leaving room for the edges that pass through each line (known after wrapping)
     limits = [stage_w] * len(layers)
@@ -343,38 +404,43 @@ def _layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable
         dummy_widths = {n: DUMMY_W for layer in proper for n in layer if n not in widths}
         over = False
         for line, src in zip(proper, source, strict=True):
-            excess = _packed(line, {**widths, **dummy_widths}) - stage_w
+            excess = _packed(line, {**widths, **dummy_widths}, groups) - stage_w
             if excess > 1e-6 and limits[src] - excess > 8:
                 limits[src] -= excess
                 over = True
         if not over:
             break
-    proper = reduce_crossings(proper, adj)
+    proper = reduce_crossings(proper, adj, groups)
     all_widths = {**widths, **{n: DUMMY_W for layer in proper for n in layer if n not in widths}}
-    x = _place(proper, all_widths, adj, stage_w)
-    heights = [max((size[n][1] for n in layer if n in size), default=LINE_H) for layer in proper]
+    x = _place(proper, all_widths, adj, stage_w, groups)
+    framed = [any(n in groups for n in layer) for layer in proper]
+    inner = [max((size[n][1] for n in layer if n in size), default=LINE_H) for layer in proper]
+    heights = [h + (BAND + FRAME_PAD if f else 0.0) for h, f in zip(inner, framed, strict=True)]
     used = sum(heights) + GAP_Y * (len(proper) - 1)
-    fits = used <= stage_h and all(_packed(layer, all_widths) <= stage_w + 1e-6 for layer in proper)
+    fits = used <= stage_h and all(_packed(layer, all_widths, groups) <= stage_w + 1e-6 for layer in proper)
     # fill the stage: rows spread over its height (gaps grow, capped), columns over its width
     gap = GAP_Y if len(proper) < 2 else min(max(GAP_Y, (stage_h - sum(heights)) / (len(proper) - 1)), 8.0)
     # stretch the centres (only ever widening gaps) until the boxes span the stage's width
+    def reach(n: str, side: int) -> float:  # a box's edge, or its frame's
+        return x[n] + side * (all_widths[n] / 2 + _rim(n, groups))
+
     for _ in range(3):
-        lo = min((x[n] - all_widths[n] / 2 for n in x), default=0.0)
-        hi = max((x[n] + all_widths[n] / 2 for n in x), default=0.0)
+        lo = min((reach(n, -1) for n in x), default=0.0)
+        hi = max((reach(n, 1) for n in x), default=0.0)
         inner_lo, inner_hi = min(x.values(), default=0.0), max(x.values(), default=0.0)
         if not fits or inner_hi <= inner_lo or hi - lo >= stage_w - 1e-6:
             break
         scale = 1 + (stage_w - (hi - lo)) / (inner_hi - inner_lo)
         x = {n: (v - inner_lo) * scale + inner_lo for n, v in x.items()}
-    lo = min((x[n] - all_widths[n] / 2 for n in x), default=0.0)
-    hi = max((x[n] + all_widths[n] / 2 for n in x), default=0.0)
+    lo = min((reach(n, -1) for n in x), default=0.0)
+    hi = max((reach(n, 1) for n in x), default=0.0)
     if hi - lo < stage_w * 0.6 and len(proper) > 1:
         # a narrow view (a chain of single boxes) is sheared into a diagonal that spans the stage
         extra = stage_w * 0.6 - (hi - lo)
         layer_of = {n: i for i, layer in enumerate(proper) for n in layer}
         x = {n: v + (layer_of[n] / (len(proper) - 1) - 0.5) * extra for n, v in x.items()}
-        lo = min(x[n] - all_widths[n] / 2 for n in x)
-        hi = max(x[n] + all_widths[n] / 2 for n in x)
+        lo = min(reach(n, -1) for n in x)
+        hi = max(reach(n, 1) for n in x)
     x = {n: v - lo + max(0.0, (stage_w - (hi - lo)) / 2) for n, v in x.items()}
     tops, at = [], 0.0
     for h in heights:
@@ -387,7 +453,9 @@ def _layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable
         for n in layer:
             if n in G:
                 w, h = size[n]
-                layout.boxes[n] = Box(x[n], tops[i] + (heights[i] - h) / 2, w, h, text[n], i)
+                band = BAND if framed[i] else 0.0
+                layout.boxes[n] = Box(x[n], tops[i] + band + (inner[i] - h) / 2, w, h, text[n], i)
+    entry = _frames(layout, proper, groups, group_labels, tops, heights)
     for e, (u, v, kind) in enumerate(edges):
         if e not in chains:
             continue
@@ -398,7 +466,11 @@ def _layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable
         for d in chain[1:-1]:
             li = int(d.rsplit(":", 1)[1])
             points += [(x[d], tops[li]), (x[d], tops[li] + heights[li])]
-        points.append((bottom.x, bottom.y))
+        if chain[-1] in entry:  # into a framed box: down through its frame's band, clear of the frame's label
+            at = entry[chain[-1]]
+            points += [(at, tops[bottom.layer]), (at, bottom.y)]
+        else:
+            points.append((bottom.x, bottom.y))
         if chain[0] != u:  # the route runs from the edge's source to its target
             points.reverse()
         layout.routes.append(Route(u, v, kind, points))
@@ -416,6 +488,39 @@ def _layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable
     if current:
         layout.rows.append(current)
     return layout
+
+
+def _frames(layout: Layout, proper: list[list[str]], groups: Groups, group_labels: Callable[[str], list[str]],
+            tops: list[float], heights: list[float]) -> dict[str, float]:
+    """A frame around each run of one group's boxes in a layer, with the longest of its labels that leaves every
+    box a place to take its edges from above (right of the label) and its top right corner (a status light) free.
+    Returns where edges from above enter each framed box."""
+    entry: dict[str, float] = {}
+    for i, layer in enumerate(proper):
+        runs: list[list[str]] = []
+        for n in layer:
+            if n not in groups:
+                continue
+            if runs and groups[runs[-1][-1]] == groups[n] and layer.index(runs[-1][-1]) == layer.index(n) - 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        for run in runs:
+            boxes = [layout.boxes[n] for n in run]
+            x0 = min(b.x - b.w / 2 for b in boxes) - FRAME_PAD
+            x1 = max(b.x + b.w / 2 for b in boxes) + FRAME_PAD
+            candidates = group_labels(groups[run[0]])
+            for label in candidates:
+                right = x0 + FRAME_PAD + text_width(label)
+                if label == candidates[-1] or all(b.x + b.w / 2 >= right + 1.2 for b in boxes
+                                                  if b.x - b.w / 2 < right + 0.5):
+                    break
+            frame = Frame(groups[run[0]], label, x0, tops[i], x1, tops[i] + heights[i], run)
+            layout.frames.append(frame)
+            right = frame.label_box[2]
+            for n, b in zip(run, boxes, strict=True):
+                entry[n] = max(b.x, right + 0.5) if b.x - b.w / 2 < right + 0.5 else b.x
+    return entry
 
 
 def segment_crossings(routes: Sequence[Any]) -> int:

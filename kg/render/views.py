@@ -210,7 +210,22 @@ def hierarchical(G: nx.MultiDiGraph, stage: tuple[float, float] = (STAGE_W, STAG
         role = G.nodes[n].get("view_role")
         return {"lead": "牵头任务", "support": "配合任务"}.get(str(role), ROW_NAMES.get(_kind(G, n), ""))
 
-    return layered(G, level, lambda n, detail: label_lines(G.nodes[n], detail), row, stage)
+    def area(n: str) -> str | None:  # a department's task: the area it belongs to, its frame in the picture
+        if not G.nodes[n].get("view_role"):
+            return None
+        return next((u for u, _, k in G.in_edges(n, data="kind") if k == "HAS_TASK"), None)
+
+    return layered(G, level, lambda n, detail: label_lines(G.nodes[n], detail), row, stage, area,
+                   lambda a: frame_labels(G.nodes[a]))
+
+
+def frame_labels(data: dict[str, Any]) -> list[str]:
+    """An area's frame labels, longest first: code, Chinese and English name; code and Chinese name; code and
+    the name cut short; the code alone."""
+    code_, name, english = str(data.get("id", "")), str(data.get("name", "")), str(data.get("name_en") or "")
+    out = [f"{code_} {name} {english}"] if english else []
+    out += [f"{code_} {name}"] + [f"{code_} {name[:k]}…" for k in range(len(name) - 1, 1, -1)] + [code_]
+    return out
 
 
 def placed(G: nx.MultiDiGraph, positions: dict[str, tuple[float, float]], detail: int = 1) -> Layout:
