@@ -238,7 +238,26 @@ def bench_views(tmp: Path, graph: PlanGraph) -> dict[str, Any]:
     per_view = {f"{v} {e or ''}".strip(): segment_crossings(build_view(G, v, e).layout.routes)
                 for v, e in pack_views(G)}
     out["pack crossings"] = {"total": sum(per_view.values()), "per_view": per_view}
+    out["pack"] = bench_pack(tmp)
     return out
+
+
+def bench_pack(tmp: Path, runs: int = 3) -> dict[str, Any]:
+    """`kg pack` as a person runs it (after `kg build`): wall and CPU seconds (the process and its workers), the
+    pack's size, and the load average it ran under (the machine may be shared)."""
+    db, out = tmp / "pack.lbug", tmp / "pack"
+    subprocess.run([KG, "build", "--db", str(db)], capture_output=True, check=True)
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run([KG, "pack", "--db", str(db), "-o", str(out)], capture_output=True, check=True)
+        walls.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    files = [f for f in out.rglob("*") if f.is_file()]
+    return {"wall_s": walls, "cpu_s": cpus, "files": len(files), "bytes": sum(f.stat().st_size for f in files),
+            "views": len(list(out.glob("*.png"))), "load_average": os.getloadavg()[0]}
 
 
 def query_ms(store: Any, name: str, queries: dict[str, Any], runs: int = 20) -> float:
@@ -512,7 +531,13 @@ def report(r: dict[str, Any]) -> str:
     if "views" in r:
         lines += ["", "| view | HTML, ms | PNG, ms |", "|---|---|---|"]
         lines += [f"| {name} | {ms(v['html'])} | {ms(v['png'])} |" for name, v in r["views"].items()
-                  if name != "pack crossings"]
+                  if name not in ("pack crossings", "pack")]
+        pack = r["views"].get("pack")
+        if pack:
+            lines += ["", f"`kg pack` Shenyang: {pack['views']} pictures, {pack['files']} files, "
+                          f"{pack['bytes'] / 1e6:.1f} MB; wall " + ", ".join(f"{w:.1f}" for w in pack["wall_s"])
+                      + " s (CPU " + ", ".join(f"{c:.1f}" for c in pack["cpu_s"]) + " s; target under 10 s wall), "
+                      f"load average {pack['load_average']:.1f}"]
         crossings = r["views"].get("pack crossings", {})
         if crossings:
             lines += ["", f"Edge crossings over the pack's {len(crossings.get('per_view', {}))} views: "

@@ -117,6 +117,16 @@ def test_the_pack_has_a_status_section_with_pictures_and_pages(example: dict[str
     page = (out / "status-tasks.html").read_text(encoding="utf-8")
     assert EXAMPLE_MARK in page and 'class="caption"' in page and "kg/progress/rules.yaml" in page
     assert EXAMPLE_MARK not in (out / "status-indicators.html").read_text(encoding="utf-8")
+    # the pack's one font subset draws every character of the status pages: data, titles and captions
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(out / "assets" / "plan-kg-sc.otf")
+    covered = {chr(c) for c in font.getBestCmap()}
+    font.close()
+    for stem in ("status-indicators", "status-tasks"):
+        text = (out / f"{stem}.html").read_text(encoding="utf-8")
+        shown = text[text.index('<script type="application/json"'):] + text[text.index("<aside>"):]
+        assert {c for c in shown if ord(c) > 0x7F and c.isprintable() and not c.isspace()} - covered == set(), stem
 
 
 def test_pack_departments_come_in_the_registry_order(example: dict[str, Any]) -> None:

@@ -183,13 +183,13 @@ def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
     from kg.render.html import UI_TEXT
     from kg.render.matrix import matrix_pages
     from kg.render.status import ANSWERS as STATUS_ANSWERS
-    from kg.render.status import select_status
+    from kg.render.status import select_status, status_chars
     from kg.render.views import select
 
     views = pack_views(G) if only is None else only
     # one font subset serves every page (made once, while the workers draw): the plan's text, every title, what
     # labels add
-    texts = [v for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str)]
+    texts = [v for _, d in G.nodes(data=True) for v in d.values() if isinstance(v, str)] + [status_chars(G)]
     selected = [select_status(G, entity or "") if kind == "status" else select(G, kind, entity)
                 for kind, entity in views]
     chars = "".join(sorted(set("".join(texts + [title for _, title in selected]) + "".join(SECTIONS.values())

@@ -107,17 +107,28 @@ def caption(view: View, which: str) -> str:
             labels[light].append(label)
     shown = " · ".join(f"{LIGHTS[light][1]} {light}: {', '.join(found)}" for light, found in labels.items() if found)
     if which == "indicators":
-        rule = ("Lights set by kg.progress.status with the rules in kg/progress/rules.yaml (indicators): each "
-                "indicator by its kind's method (Open SDG progress measure, 序时进度 pace, growth rate, or the plan's "
-                "高于全国、全省 wording), a target by the mean Open SDG series score of its indicators; grey: no "
-                "readings.")
+        rule = INDICATOR_RULE
     else:
-        r = G.graph.get(TASKS_KEY, {}).get("rules", {})
-        rule = ("Lights set by kg.progress.tasks with the rules in kg/progress/rules.yaml (tasks), from the lead "
-                f"departments' 台账 rows: red a milestone missed or progress more than {r.get('red_above', '?')} "
-                f"points behind the time elapsed; yellow {r.get('watch_below', '?')}–{r.get('red_above', '?')} points "
-                f"behind, due within {r.get('due_soon_days', '?')} days, reported behind, or reached late.")
+        r = {"red_above": "?", "watch_below": "?", "due_soon_days": "?", **G.graph.get(TASKS_KEY, {}).get("rules", {})}
+        rule = TASK_RULE.format(**r)
     return f"{rule} Shown here: {shown}."
+
+
+INDICATOR_RULE = ("Lights set by kg.progress.status with the rules in kg/progress/rules.yaml (indicators): each "
+                  "indicator by its kind's method (Open SDG progress measure, 序时进度 pace, growth rate, or the "
+                  "plan's 高于全国、全省 wording), a target by the mean Open SDG series score of its indicators; grey: "
+                  "no readings.")
+TASK_RULE = ("Lights set by kg.progress.tasks with the rules in kg/progress/rules.yaml (tasks), from the lead "
+             "departments' 台账 rows: red a milestone missed or progress more than {red_above} points behind the time "
+             "elapsed; yellow {watch_below}–{red_above} points behind, due within {due_soon_days} days, reported "
+             "behind, or reached late.")
+
+
+def status_chars(G: nx.MultiDiGraph) -> str:
+    """Every character the status pages show beyond the plan's own text (their captions, the month's task labels
+    and reasons), for the pack's shared font subset."""
+    tasks = G.graph.get(TASKS_KEY, {}).get("tasks", {}).values()
+    return "灯号 Lights" + INDICATOR_RULE + TASK_RULE + "".join(t["label"] + t["reason"] for t in tasks)
 
 
 def write_status_image(view: View, which: str, output: Path) -> None:
@@ -140,12 +151,13 @@ def write_status_image(view: View, which: str, output: Path) -> None:
 
 
 def write_status_page(view: View, which: str, output: Path, chars: str, stems: list[str]) -> None:
-    """The status view as the pack's page, its caption under the heading."""
+    """The status view as the pack's page, its caption in the side panel under the legend."""
     import html
 
     from kg.output import write_atomic
     from kg.render.html import render_html
 
     page = render_html(view, chars, back="index.html", assets="assets", pack=stems)
-    note = f'<p class="caption" style="margin:2px 12px;font-size:16px">{html.escape(caption(view, which))}</p>'
-    write_atomic(output, page.replace("</header>", "</header>" + note, 1))
+    note = (f'<h2>灯号 Lights</h2><p class="caption" style="margin:4px 0;line-height:1.4">'
+            f'{html.escape(caption(view, which))}</p>')
+    write_atomic(output, page.replace("</aside>", note + "</aside>", 1))
