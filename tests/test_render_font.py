@@ -92,3 +92,10 @@ def test_a_page_embeds_the_simplified_subset(plan_graph) -> None:  # type: ignor
     with TTFont(io.BytesIO(data)) as embedded:
         assert _family(embedded) == "Noto Sans SC"
     assert len(data) < 400_000
+
+
+def test_the_pages_own_text_is_in_its_font_subset() -> None:
+    """Every character the page template writes itself (headings, hints, buttons) is in the subset it embeds."""
+    from kg.render.html import TEMPLATE, UI_TEXT
+
+    assert sorted({c for c in TEMPLATE if ord(c) > 127} - set(UI_TEXT)) == []
