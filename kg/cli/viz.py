@@ -150,16 +150,18 @@ def _draw(drawn: Any, output: Path) -> None:
 def pack_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", file_okay=False, help="The folder to write.")]
     = Path("meeting-pack"),
-    period: Annotated[str | None, typer.Option("--period", help="Also the bulletin (调度通报, .html and .docx) and a "
-                                               "status overview for this month, YYYY-MM, from the kept ledger.")]
+    period: Annotated[str | None, typer.Option("--period", help="Also the bulletin (调度通报, .html and .docx), a "
+                                               "status overview and, in the Status section, the red and yellow "
+                                               "tasks for this month, YYYY-MM, from the kept ledger.")]
     = None,
     ledger: Annotated[Path, typer.Option("--ledger", envvar="KG_LEDGER", file_okay=False,
                                          help="Where imported ledger rows are kept.")] = Path(".kg/ledger"),
     seed: SeedOpt = None,
     store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None, wait: WaitOpt = False,
 ) -> None:
-    """The meeting pack: index.html linking an HTML page and a PNG for the overview, each area and each lead
-    department; with --period, also the bulletin and a status overview.
+    """The meeting pack: index.html linking an HTML page and a PNG for the overview, the status (when the plan has
+    readings), each target, area and department, and the impacts; with --period, also the bulletin, a status
+    overview and the month's red and yellow tasks.
 
     Example: kg pack -o meeting-pack --period 2025-06
     """

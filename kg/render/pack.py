@@ -127,9 +127,26 @@ _STEMS: list[str] = []
 MATRIX_COST = 60  # a matrix picture costs about as much to draw as a view of this many nodes
 
 
-def _start_worker(G: nx.MultiDiGraph, chars: str, stems: list[str]) -> None:
+def _start_worker(G: nx.MultiDiGraph, chars: str, stems: list[str], parent: int | None = None) -> None:
     global _G, _CHARS, _STEMS
     _G, _CHARS, _STEMS = G, chars, stems
+    if parent is not None:
+        _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """A forked worker holds the pack's writer lock (the inherited descriptor): when `kg pack` is killed, the
+    kernel ends the worker too (Linux's parent-death signal), else the next pack would find the lock held."""
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
 
 
 def _render_one(job: tuple[str, str | None, str]) -> tuple[str, str, bool]:
@@ -208,7 +225,7 @@ def _write_views(G: nx.MultiDiGraph, out: Path, workers: int | None = None,
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         order = sorted(range(len(jobs)), key=lambda i: -len(selected[i][0]))
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(G, chars, stems)) as pool:
+                                 initargs=(G, chars, stems, os.getpid())) as pool:
             try:
                 futures: dict[int, Future[tuple[str, str, bool]]] = {}
                 pictures: list[Future[None]] = []
