@@ -40,6 +40,19 @@ def make_screens(out: Path, browser: Any = None) -> list[Path]:
     return written
 
 
+def wait_ready(page: Any, timeout: float = 60.0) -> None:
+    """Wait until the page says it is drawn (window.planKg.ready). Polled from here with evaluate(): Playwright's
+    wait_for_function polls with a function compiled in the page, which the pages' Content-Security-Policy (no
+    unsafe-eval) refuses whenever the first check comes too early, as it does on a loaded machine."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not page.evaluate("() => Boolean(window.planKg && window.planKg.ready)"):
+        if time.monotonic() > end:
+            raise TimeoutError(f"{page.url}: not drawn after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
 def _shoot(browser: Any, pack: Path, out: Path) -> list[Path]:
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, offline=True)
     page = context.new_page()
@@ -48,7 +61,7 @@ def _shoot(browser: Any, pack: Path, out: Path) -> list[Path]:
         stem = kind if entity is None else f"{kind}-{entity}"
         page.goto((pack / f"{stem}.html").as_uri())
         if kind != "index":
-            page.wait_for_function("window.planKg && window.planKg.ready", timeout=60_000)
+            wait_ready(page)
         else:
             page.wait_for_load_state("load")
         target = out / f"{name}.png"

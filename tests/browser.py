@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from docs.make_screens import wait_ready
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "screens"
 
 
@@ -77,7 +79,7 @@ def open_page(chromium):  # type: ignore[no-untyped-def]
         page.on("pageerror", lambda e: opened.errors.append(str(e)))
         page.goto(own)
         if wait:
-            page.wait_for_function("window.planKg && window.planKg.ready", timeout=60_000)
+            wait_ready(page)
         return opened
 
     yield open_
