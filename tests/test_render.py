@@ -361,3 +361,28 @@ def test_a_pack_into_a_symlinked_folder_keeps_the_link(G, tmp_path: Path, monkey
     assert (real / "index.html").read_text(encoding="utf-8") != "the previous pack"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pack", "packs"]
     assert sorted(p.name for p in real.parent.iterdir()) == [".2026-11.writer.lock", "2026-11"]
+
+
+def test_a_view_of_thousands_of_nodes_is_laid_out_as_a_grid_in_its_rows() -> None:
+    """Past LARGE nodes the layered layout (a dummy vertex for every row an edge crosses) took minutes (5,000 nodes:
+    over 100 s); such a view is a grid of codes in its rows: every node placed on the stage, rows kept in order."""
+    from kg.render.views import LARGE, STAGE_H, STAGE_W
+
+    G = nx.MultiDiGraph()
+    tasks = [f"T{i}" for i in range(LARGE)]
+    for t in tasks:
+        G.add_node(t, kind="Task", id=t, name=f"任务{t}")
+    for d in range(LARGE // 20):
+        G.add_node(f"D{d}", kind="Department", id=f"D{d}", name=f"部门{d}")
+        for t in tasks[d::LARGE // 20]:
+            G.add_edge(f"D{d}", t, key="LEADS", kind="LEADS")
+    layout = hierarchical(G)
+    assert set(layout.boxes) == set(G)
+    assert layout.detail == 2  # codes only
+    for box in layout.boxes.values():
+        assert -1 <= box.x <= STAGE_W + 1 and -1 <= box.y <= STAGE_H + 1
+    task_rows = {layout.boxes[t].y for t in tasks}
+    department_rows = {layout.boxes[n].y for n in G if n.startswith("D")}
+    assert max(task_rows) < min(department_rows)  # tasks above their departments, as in every view
+    assert len({(b.x, b.y) for b in layout.boxes.values()}) == len(G)  # no two nodes on one spot
+    assert len(layout.routes) == G.number_of_edges()

@@ -33,6 +33,7 @@ DUMMY_W = 0.3  # the gap an edge passing through a layer keeps free
 DUMMY_GAP = 0.35  # between two edges passing through a layer side by side
 FRAME_PAD = 0.35  # a group's frame around its boxes
 BAND = LINE_H + 0.2  # the frame's label line, above its boxes
+HEAVY = 1500  # vertices (real and dummy) past which crossing reduction skips the adjacent swaps
 SWEEPS = 8
 Groups = dict[str, str]  # node -> its group (absent: ungrouped)
 
@@ -241,7 +242,10 @@ def reduce_crossings(layers: list[list[str]], adj: dict[str, list[str]],
     order = [_contiguous(list(layer), groups) for layer in layers]
     best = [list(layer) for layer in order]
     best_count = total_crossings(order, adj)
-    for sweep in range(SWEEPS):
+    # adjacent swaps cost the product of two vertices' degrees per pair: past a few hundred vertices (a page of
+    # thousands, never a meeting's picture) the sweeps alone keep the layout to seconds instead of minutes
+    heavy = sum(len(layer) for layer in order) > HEAVY
+    for sweep in range(2 if heavy else SWEEPS):
         down = sweep % 2 == 0
         indices = range(1, len(order)) if down else range(len(order) - 2, -1, -1)
         for r in indices:
@@ -260,7 +264,8 @@ def reduce_crossings(layers: list[list[str]], adj: dict[str, list[str]],
                 return ((near[mid] if len(near) % 2 else (near[mid - 1] + near[mid]) / 2), current[n])
 
             order[r] = _contiguous(sorted(order[r], key=key), groups)
-            _transpose(order, r, adj, groups)
+            if not heavy:
+                _transpose(order, r, adj, groups)
         count = total_crossings(order, adj)
         if count < best_count:
             best, best_count = [list(layer) for layer in order], count
@@ -401,10 +406,10 @@ def _layered(G: nx.MultiDiGraph, level: Callable[[str], float], labels: Callable
     for _ in range(4):
         lines, source = wrap(layers, widths, limits)
         proper, chains, adj = _proper(lines, edges)
-        dummy_widths = {n: DUMMY_W for layer in proper for n in layer if n not in widths}
+        line_widths = {**widths, **{n: DUMMY_W for layer in proper for n in layer if n not in widths}}
         over = False
         for line, src in zip(proper, source, strict=True):
-            excess = _packed(line, {**widths, **dummy_widths}, groups) - stage_w
+            excess = _packed(line, line_widths, groups) - stage_w
             if excess > 1e-6 and limits[src] - excess > 8:
                 limits[src] -= excess
                 over = True

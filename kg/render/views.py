@@ -215,8 +215,31 @@ def hierarchical(G: nx.MultiDiGraph, stage: tuple[float, float] = (STAGE_W, STAG
             return None
         return next((u for u, _, k in G.in_edges(n, data="kind") if k == "HAS_TASK"), None)
 
+    if len(G) > LARGE:  # thousands of nodes: no picture for a meeting, a map to search in; rows wrapped as a grid
+        return placed(G, grid(G, level), detail=2)
     return layered(G, level, lambda n, detail: label_lines(G.nodes[n], detail), row, stage, area,
                    lambda a: frame_labels(G.nodes[a]))
+
+
+LARGE = 2000  # nodes past which the layered layout (dummy vertices for every row an edge crosses) takes minutes
+
+
+def grid(G: nx.MultiDiGraph, level: Any) -> dict[str, tuple[float, float]]:
+    """Positions for a very large view: the rows of `level` in order, each wrapped into lines of a square-ish
+    grid, nodes in code order; linear in the nodes."""
+    import math
+
+    per_line = max(1, math.ceil(math.sqrt(len(G) * STAGE_W / STAGE_H)))
+    rows: dict[float, list[str]] = {}
+    for n in sorted(G, key=natural_key):
+        rows.setdefault(level(n), []).append(n)
+    out: dict[str, tuple[float, float]] = {}
+    line = 0
+    for key in sorted(rows):
+        for i, n in enumerate(rows[key]):
+            out[n] = (float(i % per_line), float(line + i // per_line))
+        line += math.ceil(len(rows[key]) / per_line) + 1
+    return out
 
 
 def frame_labels(data: dict[str, Any]) -> list[str]:
