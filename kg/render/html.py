@@ -19,7 +19,7 @@ from kg.render.views import DISTANCE_FILLS, KIND_STYLE, LIGHTS, PX, View, edge_s
 
 FONT_FAMILY = "PlanKG CJK"
 UI_TEXT = ("搜索查找名称或代码图例节点关系方案原则目标领域任务指标部门牵头配合依赖贡献结构整理原文·→ 0123456789"
-           "详情筛选全部类别重置无匹配所在视图会议材料←✓!×?分组折叠展开项双击▸▾…点击查看一个框的看")
+           "详情筛选全部类别重置无匹配所在视图会议材料←✓!×?分组折叠展开项双击▶▼…点击查看一个框的看")
 
 
 def _pyvis_asset(name: str) -> str:
