@@ -216,14 +216,12 @@ def test_loader_attaches_per_store_variants_and_checks_them(tmp_path: Path) -> N
 
 
 def test_shipped_variants_are_few_and_real() -> None:
-    """Ladybug spells shortest paths its own way; it has no index but the primary key, so a query over a whole
-    plan reaches the plan's nodes through IN_PLAN (its Ladybug-only access path) rather than scan every plan's; and
-    `impact` aggregates its three optional neighbourhoods at once (one join each cost Ladybug 9 ms, over the 10 ms
-    bar; the same rows, as the goldens on both stores show)."""
+    """Ladybug spells shortest paths its own way; and it has no index but the primary key, so a query over a whole
+    plan reaches the plan's nodes through IN_PLAN (its Ladybug-only access path) rather than scan every plan's."""
     queries = load_queries()
     variants = {name: sorted(q.variants) for name, q in queries.items() if q.variants}
     plan_wide = {name for name, q in queries.items() if "{plan: $plan" in q.text and "_uid" not in q.text}
-    assert variants == {"path": ["ladybug"], "impact": ["ladybug"], **{name: ["ladybug"] for name in plan_wide}}
+    assert variants == {"path": ["ladybug"], **{name: ["ladybug"] for name in plan_wide}}
     assert all(":IN_PLAN]" in queries[name].variants["ladybug"] for name in plan_wide)
     assert all("_uid" in q.text for name, q in queries.items() if name not in plan_wide and q.params)
 
