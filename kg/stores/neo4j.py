@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kg.errors import KgError, NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
-from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
+from kg.model import EDGE_KINDS, NODE_KINDS, Node, PlanGraph
 from kg.stores.base import (
     PROV_ATTRS,
     StoreSettings,
@@ -24,6 +24,7 @@ from kg.stores.base import (
     edge_columns,
     graph_from_rows,
     node_columns,
+    nodes_by_kind,
     redact,
 )
 
@@ -190,8 +191,9 @@ class Neo4jStore:
                               rows=batch).single()["n"])
 
         ids: dict[str, str] = {}
+        nodes_of = nodes_by_kind(graphs)
         for kind in NODE_KINDS:
-            for batch in _batches(node_params(graphs, kind, stagings, prefixes)):
+            for batch in _batches(node_params(graphs, kind, stagings, prefixes, nodes_of)):
                 ids.update(self._write(functools.partial(write_nodes, kind=kind, batch=batch)))
         for kind, rows in edge_params(graphs, prefixes).items():
             missing = [row for row in rows if row["src"] not in ids or row["dst"] not in ids]
@@ -308,32 +310,40 @@ class Neo4jStore:
             self._driver = None
 
 
+_PROV = tuple(PROV_ATTRS.items())
+
+
+def _set_present(row: dict[str, Any], props: tuple[str, ...], values: dict[str, Any], provenance: Any) -> None:
+    """Into `row`: the entity's properties `props` and its provenance columns, the empty ones left out (Neo4j
+    stores no null)."""
+    for p in props:
+        v = values.get(p)
+        if v is not None:
+            row[p] = v
+    for column, attr in _PROV:
+        v = getattr(provenance, attr)
+        if v is not None:
+            row[column] = v
+
+
 def node_params(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None = None,
-                prefixes: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                prefixes: dict[str, str] | None = None, by_kind: list[dict[str, list[Node]]] | None = None
+                ) -> list[dict[str, Any]]:
     """Rows for `UNWIND $rows ... SET n = row`: `node_table`'s columns and values, empty ones left out (Neo4j
     stores no null), built a row at a time (the column lists and a second pass cost 5 s at 1000 plans).
+    `by_kind` (from `nodes_by_kind`) saves a pass over every node per kind, as for `node_table`.
     tests/test_stores.py checks the rows equal `node_table`'s."""
     props = tuple(NODE_KINDS[kind])
-    prov = tuple(PROV_ATTRS.items())
     out: list[dict[str, Any]] = []
-    for g in graphs:
+    for i, g in enumerate(graphs):
         plan = (plans or {}).get(g.plan_id, g.plan_id)
         prefix = (prefixes or {}).get(g.plan_id, plan)
-        for n in g.of_kind(kind):
+        for n in (by_kind[i].get(kind, []) if by_kind is not None else g.of_kind(kind)):
             row = {"uid": f"{prefix}:{n.id}", "id": n.id, "kind": kind, "plan": plan}
             for column, v in (("name", n.name), ("name_en", n.name_en), ("text", n.text)):
                 if v is not None:
                     row[column] = v
-            values = n.props
-            for p in props:
-                v = values.get(p)
-                if v is not None:
-                    row[p] = v
-            provenance = n.provenance
-            for column, attr in prov:
-                v = getattr(provenance, attr)
-                if v is not None:
-                    row[column] = v
+            _set_present(row, props, n.props, n.provenance)
             out.append(row)
     return out
 
@@ -341,23 +351,13 @@ def node_params(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None
 def edge_params(graphs: list[PlanGraph], prefixes: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Rows for `UNWIND $rows ... MATCH` the two ends by uid, `SET r = row.props`, per edge kind, in one pass over
     the edges (a pass per kind cost 19 passes). tests/test_stores.py checks the rows equal `edge_table`'s."""
-    prov = tuple(PROV_ATTRS.items())
     props = {kind: tuple(columns) for kind, (_, columns) in EDGE_KINDS.items()}
     out: dict[str, list[dict[str, Any]]] = {kind: [] for kind in EDGE_KINDS}
     for g in graphs:
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
         for e in g.edges:
             row: dict[str, Any] = {}
-            values = e.props
-            for p in props[e.kind]:
-                v = values.get(p)
-                if v is not None:
-                    row[p] = v
-            provenance = e.provenance
-            for column, attr in prov:
-                v = getattr(provenance, attr)
-                if v is not None:
-                    row[column] = v
+            _set_present(row, props[e.kind], e.props, e.provenance)
             out[e.kind].append({"src": f"{prefix}:{e.source}", "dst": f"{prefix}:{e.target}", "props": row})
     return out
 
