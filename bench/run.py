@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 from bench import history  # noqa: E402
 from kg.errors import KgError  # noqa: E402
 from kg.ingest.seed import load_plan  # noqa: E402
-from kg.model import EDGE_KINDS, NODE_KINDS, Edge, PlanGraph  # noqa: E402
+from kg.model import NODE_KINDS, Edge, PlanGraph  # noqa: E402
 from kg.queries import ask, load_queries  # noqa: E402
-from kg.stores.base import StoreSettings, edge_columns, edge_table, node_columns, node_table, open_store  # noqa: E402
+from kg.stores.base import StoreSettings, open_store  # noqa: E402
 from tests.test_queries import ARGS  # noqa: E402  (the parameters the golden results use)
 
 KG = str(Path(sys.executable).with_name("kg"))
@@ -119,18 +119,9 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     database (the tables are built before the clock starts)."""
     import ladybug
 
-    from kg.stores.ladybug import BUFFER_POOL, IN_PLAN, arrow_table, ddl, membership
+    from kg.stores.ladybug import BUFFER_POOL, copies, ddl
 
-    nodes = {kind: node_table(graphs, kind) for kind in NODE_KINDS}
-    tables = [(kind, "", arrow_table(nodes[kind], node_columns(kind))) for kind in NODE_KINDS]
-    for kind, (pairs, _) in EDGE_KINDS.items():  # a rel table with several FROM/TO pairs is copied pair by pair
-        columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
-        for pair in pairs if len(pairs) > 1 else [None]:
-            option = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
-            tables.append((kind, option, arrow_table(edge_table(graphs, kind, pair=pair), columns)))
-    # the same schema, so the same IN_PLAN rows (the access path the queries use)
-    members = {kind: arrow_table(membership(graphs, nodes[kind]), {"from": "STRING", "to": "STRING"})
-               for kind in NODE_KINDS}
+    tables = list(copies(graphs))  # the same statements and tables as the store's load (IN_PLAN included)
     t = time.perf_counter()
     db = ladybug.Database(str(path), buffer_pool_size=BUFFER_POOL)
     conn = ladybug.Connection(db)
@@ -138,12 +129,9 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     for statement in ddl():
         conn.execute(statement)
     conn.execute("COMMIT")
-    for kind, option, table in tables:
+    for statement, _, table in tables:
         if table.num_rows:
-            conn.execute(f"COPY {kind} FROM $rows{option}", {"rows": table})
-    for kind, table in members.items():
-        if table.num_rows:
-            conn.execute(f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')", {"rows": table})
+            conn.execute(statement, {"rows": table})
     conn.close()
     db.close()
     return time.perf_counter() - t

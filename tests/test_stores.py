@@ -269,3 +269,51 @@ def test_ladybug_build_that_runs_out_of_buffer_pool_names_the_table(tmp_path: Pa
     with pytest.raises(StoreError, match=r"unchanged: copying [\d,]+ rows into \w+: .*[Bb]uffer pool"):
         store.build(plan_graph)
     assert not (tmp_path / "small.lbug").exists() and not (tmp_path / "small.lbug.new").exists()
+
+
+def test_ladybug_tables_are_made_ahead_in_order_and_errors_reach_the_caller() -> None:
+    """The load converts the next table in a thread while the engine copies the one before (kg.stores.ladybug.ahead):
+    every item arrives, in order; an error raised making one is raised in the caller; a caller that stops early
+    leaves no thread behind; Python's switch interval is put back."""
+    import sys
+    import threading
+
+    from kg.stores.ladybug import ahead
+
+    interval = sys.getswitchinterval()
+    assert list(ahead(iter(range(500)))) == list(range(500))
+
+    def broken() -> object:
+        yield 1
+        raise ValueError("made-up failure while converting")
+
+    got = []
+    with pytest.raises(ValueError, match="made-up failure"):
+        for item in ahead(broken()):  # type: ignore[arg-type]
+            got.append(item)
+    assert got == [1]
+
+    before = {t.ident for t in threading.enumerate()}
+    for item in ahead(iter(range(10**6))):
+        if item == 3:
+            break  # the generator is closed: the producer, blocked on the full box, must end
+    assert not [t for t in threading.enumerate() if t.name == "kg-build-tables" and t.ident not in before]
+    assert sys.getswitchinterval() == interval
+
+
+def test_ladybug_membership_only_for_plans_with_a_plan_node(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """IN_PLAN rows (the access path to a plan's nodes) go from each node of a plan that has a Plan node to it;
+    a graph without one has none, and no other row is lost or shifted."""
+    from kg.stores.ladybug import copies
+
+    orphan = copy.deepcopy(plan_graph)
+    orphan.plan_id = "pytest-no-plan-node"
+    for key in [k for k, n in orphan.nodes.items() if n.kind == "Plan"]:
+        del orphan.nodes[key]
+    orphan.edges = [e for e in orphan.edges if e.source in orphan.nodes and e.target in orphan.nodes]
+    plan_uid = next(f"{plan_graph.plan_id}:{n.id}" for n in plan_graph.nodes.values() if n.kind == "Plan")
+    rows = {target: table for _, target, table in copies([orphan, plan_graph]) if target.startswith("IN_PLAN")}
+    for kind in {n.kind for n in plan_graph.nodes.values()}:
+        table = rows[f"IN_PLAN from {kind}"].to_pydict()
+        assert sorted(table["from"]) == sorted(f"{plan_graph.plan_id}:{n.id}" for n in plan_graph.of_kind(kind))
+        assert set(table["to"]) == {plan_uid}
