@@ -59,13 +59,12 @@ def main() -> None:
 
     mark("ladybug imported")
     from kg.stores.base import StoreSettings, open_store
-    from kg.stores.ladybug import BUFFER_POOL
 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(StoreSettings(path=Path(tmp) / "plan.lbug"))
         store.build(graph)
-        mark(f"built: schema, then one COPY per table (the peak; Ladybug's buffer pool is capped at "
-             f"{BUFFER_POOL // 2**20} MiB)", peak=True)
+        mark(f"built: schema, then one COPY per table (the peak; Ladybug's buffer pool, sized to the graph, is "
+             f"{store._pool // 2**20} MiB)", peak=True)  # type: ignore[attr-defined]
         store.close()
     mark("database closed")
     print(json.dumps(phases, ensure_ascii=False))

@@ -116,14 +116,15 @@ def corpus(n: int, base: PlanGraph) -> list[PlanGraph]:
 
 def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     """Ladybug's own fastest path for the same rows: DDL and COPY from the same Arrow tables into an empty
-    database (the tables are built before the clock starts)."""
+    database with the buffer pool the store gives the same load (the tables are built before the clock starts)."""
     import ladybug
 
-    from kg.stores.ladybug import BUFFER_POOL, copies, ddl
+    from kg.stores.ladybug import build_pool, copies, ddl
 
     tables = list(copies(graphs))  # the same statements and tables as the store's load (IN_PLAN included)
     t = time.perf_counter()
-    db = ladybug.Database(str(path), buffer_pool_size=BUFFER_POOL)
+    pool = build_pool(sum(2 * len(g.nodes) + len(g.edges) for g in graphs), pool_mib())
+    db = ladybug.Database(str(path), buffer_pool_size=pool)
     conn = ladybug.Connection(db)
     conn.execute("BEGIN TRANSACTION")  # the schema in one commit, each COPY in its own, as the store does
     for statement in ddl():
@@ -278,7 +279,7 @@ def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: lis
         row: dict[str, Any] = {"plans": n, "nodes": sum(len(g.nodes) for g in graphs),
                                "edges": sum(len(g.edges) for g in graphs)}
         path = tmp / f"scale-{n}.lbug"
-        store: Any = open_store(StoreSettings(path=path, plan="syn-0000"))
+        store: Any = open_store(StoreSettings(path=path, plan="syn-0000", buffer_pool_mib=pool_mib()))
         t = time.perf_counter()
         try:
             store.build_all(graphs)
@@ -289,6 +290,7 @@ def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: lis
             print(f"  scale N={n}: {row}", flush=True)
             continue
         row["ladybug_build_s"] = time.perf_counter() - t
+        row["ladybug_buffer_pool_mib"] = store._pool >> 20
         row["ladybug_raw_copy_s"] = raw_ladybug(tmp / f"raw-{n}.lbug", graphs)
         row["ladybug_ratio"] = row["ladybug_build_s"] / row["ladybug_raw_copy_s"]
         row["queries"] = {name: {"ladybug_ms": query_ms(store, name, queries)} for name in queries}
@@ -420,10 +422,6 @@ STEPS = ("startup", "build", "queries", "views", "scale", "progress", "big_page"
 
 
 def run_all() -> None:
-    if os.environ.get("BENCH_BUFFER_POOL_MIB"):  # Ladybug's buffer pool for the scale runs (the store's is fixed)
-        import kg.stores.ladybug
-
-        kg.stores.ladybug.BUFFER_POOL = int(os.environ["BENCH_BUFFER_POOL_MIB"]) * 2**20
     sizes = [int(x) for x in os.environ.get("BENCH_SCALE", "1,10,100,1000").split(",")]
     steps = os.environ.get("BENCH_STEPS", ",".join(STEPS)).split(",")
     if set(steps) - set(STEPS):
@@ -433,7 +431,7 @@ def run_all() -> None:
     results: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d"),
                                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                "commit": history.commit(ROOT), "steps": steps, "scale_sizes": sizes,
-                               "ladybug_buffer_pool_mib": kg_ladybug_buffer_pool_mib()}
+                               "ladybug_buffer_pool_mib": pool_mib() or "sized to the data"}
     neo4j_wanted = os.environ.get("BENCH_NEO4J", "yes") != "skip"
     with tempfile.TemporaryDirectory() as tmp_name, (neo4j_server() if neo4j_wanted else skipped()) as neo:
         tmp = Path(tmp_name)
@@ -455,10 +453,10 @@ def run_all() -> None:
     print(f"\nwritten: {path.relative_to(ROOT)} and bench/results/latest.json")
 
 
-def kg_ladybug_buffer_pool_mib() -> int:
-    from kg.stores import ladybug
-
-    return ladybug.BUFFER_POOL // 2**20
+def pool_mib() -> int | None:
+    """Ladybug's buffer pool for the corpus builds, as `kg build --buffer-pool` takes it (BENCH_BUFFER_POOL_MIB);
+    None: the store sizes it to the data."""
+    return int(os.environ["BENCH_BUFFER_POOL_MIB"]) if os.environ.get("BENCH_BUFFER_POOL_MIB") else None
 
 
 # A run without the `progress` step: the issue's progress target is reported as not measured.

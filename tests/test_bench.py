@@ -132,8 +132,14 @@ def test_progress_step_imports_assesses_loads_and_times_the_status_queries(tmp_p
         assert all(v["ladybug_ms"] > 0 for v in row["queries"].values())
     table = "\n".join(progress_table(out))
     assert "| `indicator_history` |" in table and "N=2" in table
-    assert [verdict for _, _, verdict in targets(out)] == ["-", "-"]  # N=1000 was not run
+    assert [verdict for _, _, verdict in targets(out)] == ["-", "-", "-"]  # N=1000 was not run
+    assert row["ladybug_raw_copy_s"] > 0 and row["ladybug_buffer_pool_mib"] >= 256
     assert targets({"1000": {**out["2"], "total_s": 12.5}})[0][2] == "missed by 25%"
+    assert "raw COPY of the same rows" in targets({"1000": out["2"]})[0][1]
+    failed = {k: v for k, v in out["2"].items()
+              if k not in ("total_s", "ladybug_load_s", "ladybug_raw_copy_s", "queries")}
+    measured = targets({"1000": {**failed, "ladybug_error": "StoreError after 3.0 s: buffer pool full"}})
+    assert measured[0][1].startswith("the load failed: StoreError") and measured[1][2] == "met"  # import+assess
 
 
 def test_progress_pipeline_is_the_builds_and_keeps_each_rows_file_and_line(tmp_path: Path, plan_graph) -> None:  # type: ignore[no-untyped-def]

@@ -235,3 +235,36 @@ def test_a_file_with_several_plans_asks_which(tmp_path: Path, plan_graph) -> Non
     assert result.stderr == (f"Error: {db} holds 2 plans (pytest-other-plan, shenyang-2023-2025); "
                              "name one with --plan\n")
     assert _stats(["--db", str(db), "--plan", "pytest-other-plan"])[("node", "Task")] == 65
+
+
+def test_build_with_a_buffer_pool_too_small_says_so_and_keeps_the_graph(tmp_path: Path) -> None:
+    """`kg build --buffer-pool MIB` sizes Ladybug's page cache; too small a pool is one clear error naming the pool
+    and the option, exit non-zero, and the graph built before still opens unchanged."""
+    db = tmp_path / "plan.lbug"
+    assert runner.invoke(app, ["build", "--db", str(db)]).exit_code == 0
+    before = _stats(["--db", str(db)])
+    result = runner.invoke(app, ["build", "--db", str(db), "--buffer-pool", "64"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "buffer pool was 64 MiB" in result.stderr and "--buffer-pool" in result.stderr, result.stderr
+    assert "unchanged" in result.stderr
+    assert _stats(["--db", str(db)]) == before
+    assert not list(tmp_path.glob("plan.lbug.new*"))
+    assert runner.invoke(app, ["build", "--db", str(db), "--buffer-pool", "512"]).exit_code == 0
+    assert _stats(["--db", str(db)]) == before
+
+
+def test_buffer_pool_is_sized_to_the_data_within_bounds(tmp_path: Path) -> None:
+    """Without --buffer-pool the pool grows with the rows loaded (and a file read back with its size), never below
+    the store's least nor above half the machine's memory; a chosen size is used as given."""
+    from kg.stores.ladybug import BUFFER_POOL, build_pool, memory_cap, read_pool
+
+    assert build_pool(700) == BUFFER_POOL
+    sizes = [build_pool(rows) for rows in (10**5, 10**6, 4 * 10**6, 10**9)]
+    assert sizes == sorted(sizes) and sizes[1] < sizes[2] and sizes[-1] == memory_cap()
+    assert build_pool(10**9, 300) == 300 * 2**20
+    small, big = tmp_path / "small", tmp_path / "big"
+    small.write_bytes(b"x" * 1000)
+    with big.open("wb") as fh:
+        fh.truncate(400 * 2**20)  # sparse: the size is what counts
+    assert read_pool(small) == BUFFER_POOL and read_pool(tmp_path / "missing") == BUFFER_POOL
+    assert read_pool(big) == min(memory_cap(), 800 * 2**20)

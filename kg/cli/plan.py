@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from kg.cli.common import (
+    BufferPoolOpt,
     DbOpt,
     ExportFormat,
     Format,
@@ -87,11 +88,12 @@ def validate_cmd(seed: SeedOpt = None) -> None:
 
 @command("build")
 def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
-              wait: WaitOpt = False) -> None:
+              wait: WaitOpt = False, buffer_pool: BufferPoolOpt = None) -> None:
     """Parse the source, read the overlays, validate, and write the whole graph into the store.
 
     A rebuild is atomic: if it fails, the previous graph stays as it was. One build of a store file at a time:
-    a second one stops, saying who is building, or waits with --wait.
+    a second one stops, saying who is building, or waits with --wait. Ladybug's buffer pool is sized to the
+    graph (at least 256 MiB, at most half the memory) unless --buffer-pool names a size.
 
     Example: kg build --store ladybug --db .kg/plan.lbug
     """
@@ -102,7 +104,7 @@ def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbO
     from kg.stores.base import open_store
 
     graph = load_plan(seed)
-    target = open_store(dataclasses.replace(store_settings(store, db), wait=wait))
+    target = open_store(dataclasses.replace(store_settings(store, db), wait=wait, buffer_pool_mib=buffer_pool))
     try:
         target.build(graph)
     finally:

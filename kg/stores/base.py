@@ -31,6 +31,7 @@ class StoreSettings:
     plan: str | None = None  # which plan to read in a store that holds several (neo4j); None: the only one
     wait: bool = False  # a build waits for another build of the same store to finish, instead of stopping
     timeout: float | None = None  # seconds a read may run before the store stops it; None: no limit
+    buffer_pool_mib: int | None = None  # ladybug: the engine's page cache; None: sized to the data
 
 
     def secrets(self) -> list[str]:

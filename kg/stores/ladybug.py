@@ -37,7 +37,8 @@ from kg.stores.base import (
     nodes_by_kind,
 )
 
-BUFFER_POOL = 256 * 1024**2  # the default would take most of the machine's memory
+BUFFER_POOL = 256 * 1024**2  # the least the store gives the engine (its default would take most of the machine's)
+POOL_PER_ROW = 512  # bytes of buffer pool per row loaded (nodes, edges, IN_PLAN): measured, see bench/README.md
 _SIDE_FILES = (".wal", ".lock", ".shadow", ".tmp")
 _ARROW = {"STRING": "string", "INT64": "int64", "DOUBLE": "float64", "BOOL": "bool"}
 IN_PLAN = "IN_PLAN"
@@ -48,6 +49,30 @@ def _arrow_type(kind: str) -> Any:
     import pyarrow as pa
 
     return pa.list_(pa.string()) if kind == "STRING[]" else pa.type_for_alias(_ARROW[kind])
+
+
+def memory_cap() -> int:
+    """Half the machine's memory: the most a sized buffer pool takes without being asked."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+
+
+def build_pool(rows: int, chosen_mib: int | None = None) -> int:
+    """The buffer pool for loading `rows` rows: the one chosen, else sized to the data. A COPY keeps the pages of
+    the table it fills in the pool until the table is written, so 256 MiB ran out at ~2M rows."""
+    if chosen_mib:
+        return chosen_mib * 2**20
+    return max(BUFFER_POOL, min(memory_cap(), rows * POOL_PER_ROW))
+
+
+def read_pool(path: Path, chosen_mib: int | None = None) -> int:
+    """The buffer pool for reading a database file: the one chosen, else room for the whole file twice over."""
+    if chosen_mib:
+        return chosen_mib * 2**20
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return max(BUFFER_POOL, min(memory_cap(), 2 * size))
 
 
 def _remove_side_files(path: Path) -> None:
@@ -105,7 +130,7 @@ def ahead(items: Iterator[Any]) -> Iterator[Any]:
 
     The engine's threads still take Python's lock now and then while they copy; with the default 5 ms switch
     interval they queue behind the converting thread and the COPYs ran 40% slower. So while this runs the
-    interval is 0.2 ms and the converting thread runs at the lowest priority (measured in bench/README.md)."""
+    interval is 0.2 ms (measured in bench/README.md)."""
     import queue
     import sys
     import threading
@@ -114,8 +139,6 @@ def ahead(items: Iterator[Any]) -> Iterator[Any]:
     stop = threading.Event()
 
     def produce() -> None:
-        with contextlib.suppress(OSError):  # the engine's threads first: this one only has to stay one table ahead
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         try:
             for item in items:
                 while not stop.is_set():
@@ -191,6 +214,8 @@ class LadybugStore:
         self._timeout = settings.timeout
         self._plan: str | None = settings.plan  # a file usually holds one plan: then looked up once per open
         self._plan_checked = False  # a plan named in the settings is checked once against the file
+        self._pool_mib = settings.buffer_pool_mib
+        self._pool = BUFFER_POOL  # the pool of the database open now (named in messages)
 
     # -- writing ----------------------------------------------------------------------------------------
     def build(self, graph: PlanGraph) -> None:
@@ -239,8 +264,9 @@ class LadybugStore:
         """Write the graphs into a new database at `staging` and check what it holds."""
         import ladybug
 
+        self._pool = build_pool(sum(2 * len(g.nodes) + len(g.edges) for g in graphs), self._pool_mib)
         try:
-            db = ladybug.Database(str(staging), buffer_pool_size=BUFFER_POOL)
+            db = ladybug.Database(str(staging), buffer_pool_size=self._pool)
             conn = ladybug.Connection(db)
         except RuntimeError as e:
             raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
@@ -261,6 +287,10 @@ class LadybugStore:
                         raise RuntimeError(f"copying {table.num_rows:,} rows into {target}: {e}") from e
             got = _staged_counts(conn)
         except RuntimeError as e:
+            if "Buffer manager exception" in str(e):
+                raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e} (the buffer "
+                                 f"pool was {self._pool >> 20} MiB: give kg build --buffer-pool a larger size in "
+                                 "MiB)") from e
             raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e}") from e
         finally:
             if collecting:
@@ -284,7 +314,8 @@ class LadybugStore:
             if self.path.is_file() and self.path.stat().st_size == 0:
                 raise UsageError(f"no graph in {self.path} (the file is empty): run `kg build`")
             try:
-                self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL)
+                self._pool = read_pool(self.path, self._pool_mib)
+                self._db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=self._pool)
                 self._conn = ladybug.Connection(self._db)
             except RuntimeError as e:
                 leftovers = [s for s in _SIDE_FILES if self.path.with_name(self.path.name + s).exists()]
@@ -327,8 +358,7 @@ class LadybugStore:
             self._plan = plans[0]
         return self._plan
 
-    @staticmethod
-    def _execute(conn: Any, cypher: str, params: dict[str, Any], max_rows: int | None = None,
+    def _execute(self, conn: Any, cypher: str, params: dict[str, Any], max_rows: int | None = None,
                  timeout: float | None = None) -> list[dict[str, Any]]:
         """Run one statement, fetching at most `max_rows` rows: the result is read row by row, never whole."""
         rows: list[dict[str, Any]] = []
@@ -352,7 +382,7 @@ class LadybugStore:
                 raise QueryLimitError(f"the query ran longer than {timeout or 0:g} s and was stopped (a narrower "
                                       "query, or a larger --timeout)") from e
             if "Buffer manager exception" in message:
-                raise QueryLimitError(f"the query needs more than the {BUFFER_POOL // 1024**2} MiB the store may use "
+                raise QueryLimitError(f"the query needs more than the {self._pool >> 20} MiB the store may use "
                                       "and was stopped (a narrower query, or a LIMIT)") from e
             if message.startswith(("Parser exception", "Binder exception")):  # the query text, not the store
                 raise QueryError(f"Ladybug: {message}") from e
