@@ -36,6 +36,7 @@ from kg.stores.base import StoreSettings, open_store  # noqa: E402
 from tests.test_queries import ARGS  # noqa: E402  (the parameters the golden results use)
 
 KG = str(Path(sys.executable).with_name("kg"))
+RATIO_PAIRS = int(os.environ.get("BENCH_RATIO_PAIRS", "3"))  # Ladybug build / raw COPY pairs per corpus size
 
 
 def timed(fn: Callable[[], object], runs: int) -> dict[str, float]:
@@ -289,10 +290,22 @@ def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: lis
             out[str(n)] = row
             print(f"  scale N={n}: {row}", flush=True)
             continue
-        row["ladybug_build_s"] = time.perf_counter() - t
+        builds = [time.perf_counter() - t]
         row["ladybug_buffer_pool_mib"] = store._pool >> 20
-        row["ladybug_raw_copy_s"] = raw_ladybug(tmp / f"raw-{n}.lbug", graphs)
-        row["ladybug_ratio"] = row["ladybug_build_s"] / row["ladybug_raw_copy_s"]
+        # build and raw COPY alternate, RATIO_PAIRS times: on a shared 2-core machine one pair swung 1.2-1.4x
+        raws = [raw_ladybug(tmp / f"raw-{n}.lbug", graphs)]
+        for _ in range(RATIO_PAIRS - 1):
+            shutil.rmtree(tmp / f"raw-{n}.lbug", ignore_errors=True)
+            for p in tmp.glob(f"raw-{n}.lbug*"):
+                p.unlink()
+            t = time.perf_counter()
+            store.build_all(graphs)
+            builds.append(time.perf_counter() - t)
+            raws.append(raw_ladybug(tmp / f"raw-{n}.lbug", graphs))
+        ratios = [b / r for b, r in zip(builds, raws, strict=True)]
+        row["ladybug_build_s"], row["ladybug_raw_copy_s"] = statistics.median(builds), statistics.median(raws)
+        row["ladybug_ratio"] = statistics.median(ratios)
+        row["ladybug_ratios"] = [round(x, 3) for x in ratios]
         row["queries"] = {name: {"ladybug_ms": query_ms(store, name, queries)} for name in queries}
         store.close()
         row["process_peak_rss_mib"] = peak_rss_mib()
@@ -487,7 +500,8 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
             out.append(check(f"every named query under 10 ms median, N={n}, {STORE_NAMES[store]} "
                              f"(slowest: {slowest[0]})", slowest[1], 10.0, "ms"))
     top = scale.get("1000", {})
-    out.append(check("N=1000 Ladybug build within 1.3x of raw COPY", top.get("ladybug_ratio"), 1.3, "x"))
+    out.append(check(f"N=1000 Ladybug build within 1.3x of raw COPY (median of {len(top.get('ladybug_ratios', [1]))} "
+                     "alternating pairs)", top.get("ladybug_ratio"), 1.3, "x"))
     out.append(check("N=1000 Neo4j build within 1.2x of raw UNWIND CREATE", top.get("neo4j_ratio"), 1.2, "x"))
     from bench.progress import targets as progress_targets
 

@@ -96,18 +96,20 @@ PROV_ATTRS = {"provenance": "kind", "quote": "quote", "quote_start": "start", "q
 
 
 def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None = None,
-               prefixes: dict[str, str] | None = None, by_kind: list[dict[str, list[Node]]] | None = None
-               ) -> dict[str, list[Any]]:
+               prefixes: dict[str, str] | None = None, by_kind: list[dict[str, list[Node]]] | None = None,
+               uid_prefixes: bool = False) -> dict[str, list[Any]]:
     """Every column of the nodes of `kind`, column by column (None where empty): the one mapping from the model
     to what the stores load. `plans` overrides a graph's plan id and `prefixes` its uid prefix (by default the
     plan id), each keyed by the graph's own plan id. `by_kind` (from `nodes_by_kind`) saves a pass over every
-    node per kind when all kinds are wanted (a plan with its readings holds hundreds of nodes per indicator)."""
+    node per kind when all kinds are wanted (a plan with its readings holds hundreds of nodes per indicator).
+    With `uid_prefixes`, the uid column holds each row's prefix alone, for the caller to join with the id column
+    (Ladybug's load does it in Arrow: no string is made per row in Python)."""
     out: dict[str, list[Any]] = {c: [] for c in node_columns(kind)}
     for i, g in enumerate(graphs):
         plan = (plans or {}).get(g.plan_id, g.plan_id)
         prefix = (prefixes or {}).get(g.plan_id, plan)
         nodes = by_kind[i].get(kind, []) if by_kind is not None else g.of_kind(kind)
-        out["uid"] += [f"{prefix}:{n.id}" for n in nodes]
+        out["uid"] += [prefix] * len(nodes) if uid_prefixes else [f"{prefix}:{n.id}" for n in nodes]
         out["id"] += [n.id for n in nodes]
         out["kind"] += [kind] * len(nodes)
         out["plan"] += [plan] * len(nodes)
@@ -121,19 +123,25 @@ def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None 
 
 
 def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | None = None,
-               pair: tuple[str, str] | None = None, by_kind: list[dict[str, list[Edge]]] | None = None
-               ) -> dict[str, list[Any]]:
+               pair: tuple[str, str] | None = None, by_kind: list[dict[str, list[Edge]]] | None = None,
+               uid_prefixes: bool = False) -> dict[str, list[Any]]:
     """Every column of the edges of `kind`: `from` and `to` uids (prefixed by the plan id, or its entry in
     `prefixes`), then every property column. With `pair`, only the edges between nodes of those two kinds.
-    `by_kind` (from `edges_by_kind`) saves a pass over every edge per kind when all kinds are wanted."""
+    `by_kind` (from `edges_by_kind`) saves a pass over every edge per kind when all kinds are wanted. With
+    `uid_prefixes`, `from` and `to` hold the ids alone and a `prefix` column each row's prefix (see node_table)."""
     out: dict[str, list[Any]] = {"from": [], "to": [], **{c: [] for c in edge_columns(kind)}}
     for i, g in enumerate(graphs):
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
         edges = by_kind[i].get(kind, []) if by_kind is not None else [e for e in g.edges if e.kind == kind]
         if pair is not None:
             edges = [e for e in edges if (g.nodes[e.source].kind, g.nodes[e.target].kind) == pair]
-        out["from"] += [f"{prefix}:{e.source}" for e in edges]
-        out["to"] += [f"{prefix}:{e.target}" for e in edges]
+        if uid_prefixes:
+            out.setdefault("prefix", []).extend([prefix] * len(edges))
+            out["from"] += [e.source for e in edges]
+            out["to"] += [e.target for e in edges]
+        else:
+            out["from"] += [f"{prefix}:{e.source}" for e in edges]
+            out["to"] += [f"{prefix}:{e.target}" for e in edges]
         for prop in EDGE_KINDS[kind][1]:
             out[prop] += [e.props.get(prop) for e in edges]
         for column, attr in PROV_ATTRS.items():

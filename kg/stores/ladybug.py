@@ -106,21 +106,35 @@ def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
     nodes_of, edges_of = nodes_by_kind(graphs), edges_by_kind(graphs)
     members: dict[str, tuple[Any, list[str | None]]] = {}
     for kind in NODE_KINDS:
-        nodes = node_table(graphs, kind, by_kind=nodes_of)
-        table = arrow_table(nodes, node_columns(kind))
+        nodes = node_table(graphs, kind, by_kind=nodes_of, uid_prefixes=True)
+        columns = node_columns(kind)
+        prefixes = pa.array(nodes.pop("uid"), pa.string())
+        table = arrow_table(nodes, {c: t for c, t in columns.items() if c != "uid"})
+        table = table.add_column(0, "uid", _uids(prefixes, table.column("id")))
         yield f"COPY {kind} FROM $rows", kind, table
         members[kind] = (table.column("uid"), membership(graphs, nodes))
     for kind, (pairs, _) in EDGE_KINDS.items():
         columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
         for pair in pairs if len(pairs) > 1 else [None]:
             options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
-            yield f"COPY {kind} FROM $rows{options}", kind, arrow_table(edge_table(graphs, kind, pair=pair,
-                                                                              by_kind=edges_of), columns)
+            edges = edge_table(graphs, kind, pair=pair, by_kind=edges_of, uid_prefixes=True)
+            prefixes = pa.array(edges.pop("prefix", []), pa.string())
+            table = arrow_table(edges, columns)
+            for end in ("from", "to"):  # the plan's prefix joined to each end's id, in Arrow
+                table = table.set_column(table.schema.get_field_index(end), end, _uids(prefixes, table.column(end)))
+            yield f"COPY {kind} FROM $rows{options}", kind, table
     for kind, (uids, roots) in members.items():
         if None in roots:  # a graph without a Plan node: only the nodes of plans that have one
             uids = pa.array([u for u, r in zip(uids.to_pylist(), roots, strict=True) if r is not None])
         yield (f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')", f"{IN_PLAN} from {kind}",
                pa.table({"from": uids, "to": pa.array([r for r in roots if r is not None], pa.string())}))
+
+
+def _uids(prefixes: Any, ids: Any) -> Any:
+    """`<prefix>:<id>` for each row, joined in Arrow."""
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(prefixes, ids, ":")
 
 
 def ahead(items: Iterator[Any]) -> Iterator[Any]:
