@@ -181,3 +181,41 @@ def _copy_graph(g):  # type: ignore[no-untyped-def]
     from kg.model import PlanGraph
 
     return PlanGraph(g.plan_id, dict(g.nodes), list(g.edges))
+
+
+def test_recursive_join_benchmark_runs_and_its_statements_agree(capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    """bench/recursive.py at a tiny scale: one row per statement, one column per size, and the two shortest-path
+    statements find paths of the same length as `path` returns (the anchors are the shipped golden pair)."""
+    from bench import recursive
+
+    monkeypatch.setenv("BENCH_SCALE", "1,2")
+    recursive.main()
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("| ") and " ms |" in x]
+    assert len(lines) == 3 and all(line.count(" ms") == 2 for line in lines)
+    import ladybug
+
+    from bench.run import corpus
+    from kg.ingest.seed import load_plan
+    from kg.stores.base import StoreSettings, open_store
+
+    path = tmp_path / "one.lbug"
+    open_store(StoreSettings(path=path)).build_all(corpus(1, load_plan()))
+    db = ladybug.Database(str(path), read_only=True, buffer_pool_size=256 * 2**20)
+    conn = ladybug.Connection(db)
+    params = {"source_uid": "syn-0000:T15", "dest_uid": "syn-0000:D-commerce"}
+
+    def rows(cypher: str) -> list[list[object]]:
+        result, out = conn.execute(cypher, params), []
+        while result.has_next():
+            out.append(result.get_next())
+        return out
+
+    statements = recursive.statements()
+    shipped = rows(statements["path as shipped"])
+    lengths = {row[0] for row in rows(statements["ALL SHORTEST, length only"])}
+    assert shipped and lengths == {len(row[2]) for row in shipped}  # relations per path = its length
+    assert len(rows(statements["ALL SHORTEST, length only"])) == len(shipped)
+    conn.close()
+    db.close()
