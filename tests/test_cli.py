@@ -268,3 +268,17 @@ def test_buffer_pool_is_sized_to_the_data_within_bounds(tmp_path: Path) -> None:
         fh.truncate(400 * 2**20)  # sparse: the size is what counts
     assert read_pool(small) == BUFFER_POOL and read_pool(tmp_path / "missing") == BUFFER_POOL
     assert read_pool(big) == min(memory_cap(), 800 * 2**20)
+
+
+def test_buffer_pool_cap_follows_a_container_memory_limit(tmp_path: Path) -> None:
+    """In a container the cap is half its memory limit (cgroup v2 `memory.max` or v1 `memory.limit_in_bytes`),
+    not half the host's; "max" or an unreadable file means no limit."""
+    from kg.stores.ladybug import memory_cap
+
+    host = memory_cap(())
+    v2, v1, junk = tmp_path / "memory.max", tmp_path / "limit_in_bytes", tmp_path / "junk"
+    v2.write_text("max\n")
+    v1.write_text(f"{1024 * 2**20}\n")
+    junk.write_bytes(b"\xff\xfe")
+    assert memory_cap((v2,)) == host and memory_cap((junk, tmp_path / "missing")) == host
+    assert memory_cap((v2, v1)) == min(host, 512 * 2**20)

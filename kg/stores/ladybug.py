@@ -51,9 +51,21 @@ def _arrow_type(kind: str) -> Any:
     return pa.list_(pa.string()) if kind == "STRING[]" else pa.type_for_alias(_ARROW[kind])
 
 
-def memory_cap() -> int:
-    """Half the machine's memory: the most a sized buffer pool takes without being asked."""
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+
+
+def memory_cap(limits: tuple[Path, ...] = CGROUP_LIMITS) -> int:
+    """Half the memory this process may use: the machine's, or its container's limit (cgroup v2 or v1) when that
+    is lower. The most a sized buffer pool takes without being asked."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit in limits:
+        try:
+            text = limit.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.isdigit():  # "max": no limit
+            memory = min(memory, int(text))
+    return memory // 2
 
 
 def build_pool(rows: int, chosen_mib: int | None = None) -> int:
