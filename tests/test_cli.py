@@ -251,6 +251,10 @@ def test_build_with_a_buffer_pool_too_small_says_so_and_keeps_the_graph(tmp_path
     assert not list(tmp_path.glob("plan.lbug.new*"))
     assert runner.invoke(app, ["build", "--db", str(db), "--buffer-pool", "512"]).exit_code == 0
     assert _stats(["--db", str(db)]) == before
+    huge = runner.invoke(app, ["build", "--db", str(db), "--buffer-pool", str(10**9)])  # ~1 PiB
+    assert huge.exit_code == 2 and "Traceback" not in huge.output
+    assert f"--buffer-pool {10**9} MiB is more than the" in huge.stderr and "(valid: 64 to " in huge.stderr
+    assert _stats(["--db", str(db)]) == before and not list(tmp_path.glob("plan.lbug.new*"))
 
 
 def test_buffer_pool_is_sized_to_the_data_within_bounds(tmp_path: Path) -> None:

@@ -72,6 +72,10 @@ def build_pool(rows: int, chosen_mib: int | None = None) -> int:
     """The buffer pool for loading `rows` rows: the one chosen, else sized to the data. A COPY keeps the pages of
     the table it fills in the pool until the table is written, so 256 MiB ran out at ~2M rows."""
     if chosen_mib:
+        total = 2 * memory_cap() >> 20
+        if chosen_mib > total:  # the engine would fail with "out of memory", as if the file were damaged
+            raise UsageError(f"--buffer-pool {chosen_mib} MiB is more than the {total} MiB of memory this process "
+                             f"may use (valid: 64 to {total})")
         return chosen_mib * 2**20
     return max(BUFFER_POOL, min(memory_cap(), rows * POOL_PER_ROW))
 
