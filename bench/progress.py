@@ -115,6 +115,7 @@ def bench_progress_at_scale(tmp: Path, base: PlanGraph, sizes: list[int], runs: 
             store.build_all(graphs)
         except (KgError, MemoryError) as e:  # what fails first is the finding
             row["ladybug_error"] = f"{type(e).__name__} after {time.perf_counter() - t:.1f} s: {e}"
+            row["ladybug_buffer_pool_mib"] = store._pool >> 20
         else:
             load_s = time.perf_counter() - t
             row["ladybug_buffer_pool_mib"] = store._pool >> 20

@@ -237,13 +237,19 @@ def test_a_file_with_several_plans_asks_which(tmp_path: Path, plan_graph) -> Non
     assert _stats(["--db", str(db), "--plan", "pytest-other-plan"])[("node", "Task")] == 65
 
 
-def test_build_with_a_buffer_pool_too_small_says_so_and_keeps_the_graph(tmp_path: Path) -> None:
-    """`kg build --buffer-pool MIB` sizes Ladybug's page cache; too small a pool is one clear error naming the pool
-    and the option, exit non-zero, and the graph built before still opens unchanged."""
+def test_build_that_runs_out_of_buffer_pool_says_so_and_keeps_the_graph(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build whose pool is too small (forced here: the option refuses sizes under 256 MiB, which no plan builds
+    in) is one clear error naming the pool and `--buffer-pool`, exit non-zero, and the graph built before still
+    opens unchanged; sizes outside what a build can use, or the option on Neo4j, are refused before anything."""
+    import kg.stores.ladybug as lb
+
     db = tmp_path / "plan.lbug"
     assert runner.invoke(app, ["build", "--db", str(db)]).exit_code == 0
     before = _stats(["--db", str(db)])
-    result = runner.invoke(app, ["build", "--db", str(db), "--buffer-pool", "64"])
+    with monkeypatch.context() as m:
+        m.setattr(lb, "build_pool", lambda rows, chosen=None: 64 * 2**20)
+        result = runner.invoke(app, ["build", "--db", str(db)])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "buffer pool was 64 MiB" in result.stderr and "--buffer-pool" in result.stderr, result.stderr
     assert "unchanged" in result.stderr
@@ -251,33 +257,39 @@ def test_build_with_a_buffer_pool_too_small_says_so_and_keeps_the_graph(tmp_path
     assert not list(tmp_path.glob("plan.lbug.new*"))
     assert runner.invoke(app, ["build", "--db", str(db), "--buffer-pool", "512"]).exit_code == 0
     assert _stats(["--db", str(db)]) == before
-    huge = runner.invoke(app, ["build", "--db", str(db), "--buffer-pool", str(10**9)])  # ~1 PiB
-    assert huge.exit_code == 2 and "Traceback" not in huge.output
-    assert f"--buffer-pool {10**9} MiB is more than the" in huge.stderr and "(valid: 64 to " in huge.stderr
+    for size in ("100", str(10**9)):  # under the least a plan builds in; ~1 PiB
+        refused = runner.invoke(app, ["build", "--db", str(db), "--buffer-pool", size])
+        assert refused.exit_code == 2 and "Traceback" not in refused.output
+        assert f"--buffer-pool {size} MiB: outside what a build can use" in refused.stderr
+        assert "(valid: 256 to " in refused.stderr
+    neo = runner.invoke(app, ["build", "--store", "neo4j", "--buffer-pool", "512"])
+    assert neo.exit_code == 2 and "valid: --store ladybug" in neo.stderr
     assert _stats(["--db", str(db)]) == before and not list(tmp_path.glob("plan.lbug.new*"))
 
 
 def test_buffer_pool_is_sized_to_the_data_within_bounds(tmp_path: Path) -> None:
     """Without --buffer-pool the pool grows with the rows loaded (and a file read back with its size), never below
-    the store's least nor above half the machine's memory; a chosen size is used as given."""
-    from kg.stores.ladybug import BUFFER_POOL, build_pool, memory_cap, read_pool
+    the store's least nor above half the memory this process may use; a chosen size is used as given."""
+    from kg.stores.ladybug import BUFFER_POOL, POOL_PER_ROW, build_pool, memory_cap, read_pool
 
+    cap = memory_cap()
     assert build_pool(700) == BUFFER_POOL
-    sizes = [build_pool(rows) for rows in (10**5, 10**6, 4 * 10**6, 10**9)]
-    assert sizes == sorted(sizes) and sizes[1] < sizes[2] and sizes[-1] == memory_cap()
+    for rows in (10**5, 10**6, 4 * 10**6, 10**9):
+        assert build_pool(rows) == max(BUFFER_POOL, min(cap, rows * POOL_PER_ROW))
+    assert build_pool(10**6) <= build_pool(4 * 10**6) <= build_pool(10**9)
     assert build_pool(10**9, 300) == 300 * 2**20
     small, big = tmp_path / "small", tmp_path / "big"
     small.write_bytes(b"x" * 1000)
     with big.open("wb") as fh:
         fh.truncate(400 * 2**20)  # sparse: the size is what counts
     assert read_pool(small) == BUFFER_POOL and read_pool(tmp_path / "missing") == BUFFER_POOL
-    assert read_pool(big) == min(memory_cap(), 800 * 2**20)
+    assert read_pool(big) == max(BUFFER_POOL, min(cap, 800 * 2**20))
 
 
 def test_buffer_pool_cap_follows_a_container_memory_limit(tmp_path: Path) -> None:
-    """In a container the cap is half its memory limit (cgroup v2 `memory.max` or v1 `memory.limit_in_bytes`),
-    not half the host's; "max" or an unreadable file means no limit."""
-    from kg.stores.ladybug import memory_cap
+    """The cap is half the lowest limit among the process's own cgroup, its parents and the roots (cgroup v2
+    `memory.max`, v1 `memory.limit_in_bytes`), not half the host's; "max" or an unreadable file means no limit."""
+    from kg.stores.ladybug import cgroup_limit_files, memory_cap
 
     host = memory_cap(())
     v2, v1, junk = tmp_path / "memory.max", tmp_path / "limit_in_bytes", tmp_path / "junk"
@@ -286,3 +298,18 @@ def test_buffer_pool_cap_follows_a_container_memory_limit(tmp_path: Path) -> Non
     junk.write_bytes(b"\xff\xfe")
     assert memory_cap((v2,)) == host and memory_cap((junk, tmp_path / "missing")) == host
     assert memory_cap((v2, v1)) == min(host, 512 * 2**20)
+
+    # where the files are looked for: the process's own cgroup first, from /proc/self/cgroup
+    root = tmp_path / "cgroup"
+    proc = tmp_path / "proc-cgroup"
+    proc.write_text("0::/system.slice/job.scope\n")
+    files = cgroup_limit_files(proc, root)
+    assert files[:3] == [root / "system.slice/job.scope/memory.max", root / "system.slice/memory.max",
+                         root / "memory.max"]
+    (root / "system.slice/job.scope").mkdir(parents=True)
+    (root / "system.slice/job.scope/memory.max").write_text(f"{2048 * 2**20}\n")
+    assert memory_cap(files) == min(host, 1024 * 2**20)
+    proc.write_text("12:cpu,cpuacct:/x\n4:memory:/docker/abc\n")
+    assert cgroup_limit_files(proc, root)[0] == root / "memory/docker/abc/memory.limit_in_bytes"
+    assert cgroup_limit_files(tmp_path / "no-such-file", root) == [root / "memory.max",
+                                                                   root / "memory/memory.limit_in_bytes"]

@@ -300,6 +300,15 @@ def test_ladybug_tables_are_made_ahead_in_order_and_errors_reach_the_caller() ->
     assert not [t for t in threading.enumerate() if t.name == "kg-build-tables" and t.ident not in before]
     assert sys.getswitchinterval() == interval
 
+    # two loads in one process ending in either order: the interval is fast while any runs, then put back
+    first, second = ahead(iter(range(5))), ahead(iter(range(5)))
+    next(first), next(second)
+    assert sys.getswitchinterval() < interval
+    first.close()
+    assert sys.getswitchinterval() < interval
+    second.close()
+    assert sys.getswitchinterval() == interval
+
 
 def test_ladybug_membership_only_for_plans_with_a_plan_node(plan_graph) -> None:  # type: ignore[no-untyped-def]
     """IN_PLAN rows (the access path to a plan's nodes) go from each node of a plan that has a Plan node to it;
@@ -311,9 +320,14 @@ def test_ladybug_membership_only_for_plans_with_a_plan_node(plan_graph) -> None:
     for key in [k for k, n in orphan.nodes.items() if n.kind == "Plan"]:
         del orphan.nodes[key]
     orphan.edges = [e for e in orphan.edges if e.source in orphan.nodes and e.target in orphan.nodes]
-    plan_uid = next(f"{plan_graph.plan_id}:{n.id}" for n in plan_graph.nodes.values() if n.kind == "Plan")
-    rows = {target: table for _, target, table in copies([orphan, plan_graph]) if target.startswith("IN_PLAN")}
+    second = copy.deepcopy(plan_graph)
+    second.plan_id = "pytest-second-plan"
+    plans = (plan_graph, second)
+    rows = {target: table for _, target, table in copies([plan_graph, orphan, second])
+            if target.startswith("IN_PLAN")}
+    roots = {g.plan_id: next(f"{g.plan_id}:{n.id}" for n in g.nodes.values() if n.kind == "Plan") for g in plans}
     for kind in {n.kind for n in plan_graph.nodes.values()}:
         table = rows[f"IN_PLAN from {kind}"].to_pydict()
-        assert sorted(table["from"]) == sorted(f"{plan_graph.plan_id}:{n.id}" for n in plan_graph.of_kind(kind))
-        assert set(table["to"]) == {plan_uid}
+        assert sorted(table["from"]) == sorted(f"{g.plan_id}:{n.id}" for g in plans for n in g.of_kind(kind))
+        for source, target in zip(table["from"], table["to"], strict=True):  # each node to its own plan's root
+            assert target == roots[source.split(":", 1)[0]], (source, target)

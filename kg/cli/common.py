@@ -97,7 +97,7 @@ WaitOpt = Annotated[bool, typer.Option("--wait", help="If another kg build or kg
                                                       "wait for it instead of stopping.")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Which plan, in a store holding several.")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Show at most N rows; rows after them are not read.")]
-BufferPoolOpt = Annotated[int | None, typer.Option("--buffer-pool", min=64, metavar="MIB",
+BufferPoolOpt = Annotated[int | None, typer.Option("--buffer-pool", metavar="MIB",
                                                   help="Ladybug's buffer pool for the build, in MiB (default: "
                                                        "sized to the graph).")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.001, help="Stop the query after SECONDS.")]

@@ -103,6 +103,15 @@ def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbO
     from kg.ingest.seed import load_plan
     from kg.stores.base import open_store
 
+    if buffer_pool is not None:  # checked before the plan is parsed or the store locked
+        from kg.errors import UsageError
+
+        if store is not StoreKind.ladybug:
+            raise UsageError("--buffer-pool sizes Ladybug's page cache; Neo4j's memory is set on its server "
+                             "(valid: --store ladybug)")
+        from kg.stores.ladybug import check_pool_mib
+
+        check_pool_mib(buffer_pool)
     graph = load_plan(seed)
     target = open_store(dataclasses.replace(store_settings(store, db), wait=wait, buffer_pool_mib=buffer_pool))
     try:

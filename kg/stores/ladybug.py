@@ -18,8 +18,10 @@ import glob
 import os
 import shutil
 import stat
+import sys
+import threading
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kg.errors import NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
@@ -51,14 +53,36 @@ def _arrow_type(kind: str) -> Any:
     return pa.list_(pa.string()) if kind == "STRING[]" else pa.type_for_alias(_ARROW[kind])
 
 
-CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+def cgroup_limit_files(proc: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/fs/cgroup")) -> list[Path]:
+    """The memory-limit files that bound this process: its own cgroup's and each parent's (v2 `memory.max`, v1
+    `memory.limit_in_bytes`), then the roots'. A limit set on the process's own cgroup (a container, a systemd
+    unit's MemoryMax=, a job's sub-cgroup) is seen; a file that does not exist is skipped by the reader."""
+    out: list[Path] = []
+    try:
+        lines = proc.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3 or not parts[2].startswith("/"):
+            continue
+        if parts[0] == "0" and parts[1] == "":  # cgroup v2: 0::/path
+            base, name = root, "memory.max"
+        elif "memory" in parts[1].split(","):  # cgroup v1: N:memory:/path
+            base, name = root / "memory", "memory.limit_in_bytes"
+        else:
+            continue
+        here = PurePosixPath(parts[2])
+        for folder in [here, *here.parents]:
+            out.append(base.joinpath(*folder.parts[1:]) / name)
+    return [*out, root / "memory.max", root / "memory" / "memory.limit_in_bytes"]
 
 
-def memory_cap(limits: tuple[Path, ...] = CGROUP_LIMITS) -> int:
-    """Half the memory this process may use: the machine's, or its container's limit (cgroup v2 or v1) when that
-    is lower. The most a sized buffer pool takes without being asked."""
+def memory_cap(limits: list[Path] | tuple[Path, ...] | None = None) -> int:
+    """Half the memory this process may use: the machine's, or the lowest cgroup limit above it (see
+    `cgroup_limit_files`). The most a sized buffer pool takes without being asked."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    for limit in limits:
+    for limit in cgroup_limit_files() if limits is None else limits:
         try:
             text = limit.read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError):
@@ -68,14 +92,22 @@ def memory_cap(limits: tuple[Path, ...] = CGROUP_LIMITS) -> int:
     return memory // 2
 
 
+LEAST_POOL_MIB = BUFFER_POOL >> 20  # a smaller pool fails even a plan of a few hundred nodes (128 MiB did)
+
+
+def check_pool_mib(chosen_mib: int) -> None:
+    """Refuse a chosen buffer pool outside what a build can use: under the least one or over the memory."""
+    total = 2 * memory_cap() >> 20
+    if not LEAST_POOL_MIB <= chosen_mib <= total:  # over: the engine said "out of memory", as if the file were bad
+        raise UsageError(f"--buffer-pool {chosen_mib} MiB: outside what a build can use, {total} MiB of memory "
+                         f"for this process (valid: {LEAST_POOL_MIB} to {total})")
+
+
 def build_pool(rows: int, chosen_mib: int | None = None) -> int:
     """The buffer pool for loading `rows` rows: the one chosen, else sized to the data. A COPY keeps the pages of
     the table it fills in the pool until the table is written, so 256 MiB ran out at ~2M rows."""
     if chosen_mib:
-        total = 2 * memory_cap() >> 20
-        if chosen_mib > total:  # the engine would fail with "out of memory", as if the file were damaged
-            raise UsageError(f"--buffer-pool {chosen_mib} MiB is more than the {total} MiB of memory this process "
-                             f"may use (valid: 64 to {total})")
+        check_pool_mib(chosen_mib)
         return chosen_mib * 2**20
     return max(BUFFER_POOL, min(memory_cap(), rows * POOL_PER_ROW))
 
@@ -153,6 +185,25 @@ def _uids(prefixes: Any, ids: Any) -> Any:
     return pc.binary_join_element_wise(prefixes, ids, ":")
 
 
+_SWITCHING = {"active": 0, "saved": 0.005}
+_SWITCHING_LOCK = threading.Lock()
+
+
+def _faster_switching(on: bool) -> None:
+    """Python's switch interval at SWITCH_INTERVAL while any load runs, and back to what it was after the last
+    one (two loads in one process may end in any order)."""
+    with _SWITCHING_LOCK:
+        if on:
+            if _SWITCHING["active"] == 0:
+                _SWITCHING["saved"] = sys.getswitchinterval()
+                sys.setswitchinterval(SWITCH_INTERVAL)
+            _SWITCHING["active"] += 1
+        else:
+            _SWITCHING["active"] -= 1
+            if _SWITCHING["active"] == 0:
+                sys.setswitchinterval(_SWITCHING["saved"])
+
+
 def ahead(items: Iterator[Any]) -> Iterator[Any]:
     """`items`, each made in a thread while the caller works on the one before: a COPY runs in the engine
     without Python's lock, so the next table is converted on the core the engine leaves idle (it used ~1.2 of
@@ -162,8 +213,6 @@ def ahead(items: Iterator[Any]) -> Iterator[Any]:
     interval they queue behind the converting thread and the COPYs ran 40% slower. So while this runs the
     interval is 0.2 ms (measured in bench/README.md)."""
     import queue
-    import sys
-    import threading
 
     box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -184,10 +233,9 @@ def ahead(items: Iterator[Any]) -> Iterator[Any]:
             box.put((False, e))
 
     worker = threading.Thread(target=produce, name="kg-build-tables", daemon=True)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    worker.start()
+    _faster_switching(True)
     try:
+        worker.start()
         while True:
             more, item = box.get()
             if not more:
@@ -196,12 +244,14 @@ def ahead(items: Iterator[Any]) -> Iterator[Any]:
                 return
             yield item
     finally:
-        stop.set()
-        while worker.is_alive():  # the caller stopped early: free a producer blocked on the full box
-            with contextlib.suppress(queue.Empty):
-                box.get_nowait()
-            worker.join(timeout=0.05)
-        sys.setswitchinterval(interval)
+        try:
+            stop.set()
+            while worker.is_alive():  # the caller stopped early: free a producer blocked on the full box
+                with contextlib.suppress(queue.Empty):
+                    box.get_nowait()
+                worker.join(timeout=0.05)
+        finally:  # a second Ctrl-C while waiting still puts the interval back
+            _faster_switching(False)
 
 
 def _staged_counts(conn: Any) -> dict[str, int]:
@@ -357,7 +407,7 @@ class LadybugStore:
                 self.close()
                 raise UsageError(f"no graph in {self.path}: run `kg build`")
             # one thread per read: the named queries touch one plan's few hundred rows, and handing them to the
-            # engine's pool cost more than it saved (N=1000: impact 12.6 -> 6.8 ms, target_tree 10.2 -> 4.0 ms)
+            # engine's pool cost more than it saved (N=1000: impact 8.7 -> 4.5 ms, target_tree 6.1 -> 3.3 ms)
             self._conn.set_max_threads_for_exec(1)
             if self._timeout:
                 self._conn.set_query_timeout(max(1, round(self._timeout * 1000)))
