@@ -115,16 +115,15 @@ def bench_progress_at_scale(tmp: Path, base: PlanGraph, sizes: list[int], runs: 
             store.build_all(graphs)
         except (KgError, MemoryError) as e:  # what fails first is the finding
             row["ladybug_error"] = f"{type(e).__name__} after {time.perf_counter() - t:.1f} s: {e}"
-            row["ladybug_buffer_pool_mib"] = store._pool >> 20
         else:
             load_s = time.perf_counter() - t
-            row["ladybug_buffer_pool_mib"] = store._pool >> 20
             row.update(ladybug_load_s=round(load_s, 3), ladybug_load_cpu_s=round(time.process_time() - cpu, 3),
                        total_s=round(import_assess_s + load_s, 3))
             # the engine's own fastest load of the same rows (the same COPYs from Arrow tables made beforehand)
             row["ladybug_raw_copy_s"] = round(raw_ladybug(tmp / f"progress-raw-{n}.lbug", graphs), 3)
             row["queries"] = {name: {"ladybug_ms": round(query_ms(store, name, queries, runs), 3)}
                               for name in status_queries()}
+        row["ladybug_buffer_pool_mib"] = store._pool >> 20  # the pool the load had, whether it failed or not
         row["load_average"] = [round(x, 2) for x in os.getloadavg()]
         store.close()
         del graphs
@@ -164,23 +163,16 @@ def targets(progress: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def progress_table(progress: dict[str, Any]) -> list[str]:
     """The report's rows: each phase per corpus size, then each status query's median."""
-    def g(row: dict[str, Any], key: str) -> str:
-        return f"{row[key]:.2f}" if key in row else "-"
+    from bench.run import figure, query_table
 
     lines = ["", "Progress at scale (synthetic example readings), seconds (wall; CPU in brackets):", "",
              "| plans | readings | read | validate | assess | nodes | import + assess | Ladybug load | raw COPY "
              "| total | buffer pool MiB | load average |", "|" + "---|" * 12]
     for p in progress.values():
-        load = p.get("ladybug_error") or f"{g(p, 'ladybug_load_s')} ({g(p, 'ladybug_load_cpu_s')})"
+        load = p.get("ladybug_error") or f"{figure(p, 'ladybug_load_s')} ({figure(p, 'ladybug_load_cpu_s')})"
         lines.append(f"| {p['plans']} | {p['readings']} | {p['read_s']:.2f} | {p['validate_s']:.2f} | "
                      f"{p['assess_s']:.2f} | {p['nodes_s']:.2f} | {p['import_assess_s']:.2f} "
-                     f"({p['import_assess_cpu_s']:.2f}) | {load} | {g(p, 'ladybug_raw_copy_s')} | {g(p, 'total_s')} | "
-                     f"{p.get('ladybug_buffer_pool_mib', '-')} | {p['load_average'][0]:g} |")
-    sizes = [n for n, p in progress.items() if "queries" in p]
-    if sizes:
-        lines += ["", "Status query median, ms, Ladybug, on the corpus's first plan:", "",
-                  "| query | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
-        for name in progress[sizes[0]]["queries"]:
-            cells = [f"{progress[n]['queries'][name]['ladybug_ms']:.2f}" for n in sizes]
-            lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
-    return lines
+                     f"({p['import_assess_cpu_s']:.2f}) | {load} | {figure(p, 'ladybug_raw_copy_s')} | "
+                     f"{figure(p, 'total_s')} | {p.get('ladybug_buffer_pool_mib', '-')} | {p['load_average'][0]:g} |")
+    return lines + query_table("Status query median, ms, Ladybug, on the corpus's first plan:", progress,
+                               lambda v: figure(v, "ladybug_ms"))

@@ -120,11 +120,11 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     database with the buffer pool the store gives the same load (the tables are built before the clock starts)."""
     import ladybug
 
-    from kg.stores.ladybug import build_pool, copies, ddl
+    from kg.stores.ladybug import build_pool, copies, ddl, load_rows
 
     tables = list(copies(graphs))  # the same statements and tables as the store's load (IN_PLAN included)
     t = time.perf_counter()
-    pool = build_pool(sum(2 * len(g.nodes) + len(g.edges) for g in graphs), pool_mib())
+    pool = build_pool(load_rows(graphs), pool_mib())
     db = ladybug.Database(str(path), buffer_pool_size=pool)
     conn = ladybug.Connection(db)
     conn.execute("BEGIN TRANSACTION")  # the schema in one commit, each COPY in its own, as the store does
@@ -568,29 +568,35 @@ def report(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def figure(row: dict[str, Any], key: str, fmt: str = ".2f") -> str:
+    """A row's figure formatted, or "-" where the run has none."""
+    return format(row[key], fmt) if key in row else "-"
+
+
+def query_table(title: str, rows: dict[str, dict[str, Any]], cell: Callable[[dict[str, Any]], str]) -> list[str]:
+    """One line per named query, one column per corpus size that timed queries; `cell` formats a query's timings
+    at one size (an empty dict where that size lacks the query)."""
+    sizes = [n for n, row in rows.items() if "queries" in row]
+    if not sizes:
+        return []
+    lines = ["", title, "", "| query | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    for name in rows[sizes[0]]["queries"]:
+        lines.append(f"| `{name}` | " + " | ".join(cell(rows[n]["queries"].get(name, {})) for n in sizes) + " |")
+    return lines
+
+
 def scale_tables(scale: dict[str, Any]) -> list[str]:
     """The corpus sizes side by side: loads against the engines' own paths, then every query's median."""
-    def g(row: dict[str, Any], key: str, fmt: str = ".2f") -> str:
-        return format(row[key], fmt) if key in row else "-"
-
     lines = ["", "| plans | nodes | edges | Ladybug build s | raw COPY s | ratio | Neo4j build s "
              "| raw UNWIND CREATE s | ratio | peak memory of the bench process so far, MiB |", "|" + "---|" * 10]
     for row in scale.values():
-        lines.append(f"| {row['plans']} | {row['nodes']} | {row['edges']} | {g(row, 'ladybug_build_s')} | "
-                     f"{g(row, 'ladybug_raw_copy_s')} | {g(row, 'ladybug_ratio')} | {g(row, 'neo4j_build_s')} | "
-                     f"{g(row, 'neo4j_raw_unwind_create_s')} | {g(row, 'neo4j_ratio')} | "
-                     f"{g(row, 'process_peak_rss_mib', '.0f')} |")
-    sizes = [n for n, row in scale.items() if "queries" in row]
-    if sizes:
-        lines += ["", "Named query median, ms, on the corpus's first plan as the corpus grows (Ladybug / Neo4j):",
-                  "", "| query | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
-        for name in scale[sizes[0]]["queries"]:
-            cells = []
-            for n in sizes:
-                v = scale[n]["queries"].get(name, {})
-                cells.append(" / ".join(f"{v[k]:.1f}" if k in v else "-" for k in ("ladybug_ms", "neo4j_ms")))
-            lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
-    return lines
+        lines.append(f"| {row['plans']} | {row['nodes']} | {row['edges']} | {figure(row, 'ladybug_build_s')} | "
+                     f"{figure(row, 'ladybug_raw_copy_s')} | {figure(row, 'ladybug_ratio')} | "
+                     f"{figure(row, 'neo4j_build_s')} | {figure(row, 'neo4j_raw_unwind_create_s')} | "
+                     f"{figure(row, 'neo4j_ratio')} | {figure(row, 'process_peak_rss_mib', '.0f')} |")
+    return lines + query_table(
+        "Named query median, ms, on the corpus's first plan as the corpus grows (Ladybug / Neo4j):", scale,
+        lambda v: " / ".join(figure(v, k, ".1f") for k in ("ladybug_ms", "neo4j_ms")))
 
 
 def readme_block(r: dict[str, Any]) -> str:

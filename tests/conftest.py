@@ -81,23 +81,15 @@ MESSAGE_LOG = ROOT / "tests" / "artifacts" / f"messages-{os.getpid()}.log"
 def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker: the controller set KG_MESSAGE_LOG before starting it
         return
+    from kg.lock import alive
+
     MESSAGE_LOG.parent.mkdir(exist_ok=True)
     for old in MESSAGE_LOG.parent.glob("messages-*.log"):  # left by a session that was killed
         pid = old.stem.removeprefix("messages-")
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):  # kg.lock's check: another user's process counts as alive
             old.unlink(missing_ok=True)
     MESSAGE_LOG.write_text("", encoding="utf-8")
     os.environ["KG_MESSAGE_LOG"] = str(MESSAGE_LOG)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # not ours to signal: leave its log alone
-    return True
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -103,6 +103,11 @@ def check_pool_mib(chosen_mib: int) -> None:
                          f"for this process (valid: {LEAST_POOL_MIB} to {total})")
 
 
+def load_rows(graphs: list[PlanGraph]) -> int:
+    """The rows a load of `graphs` copies: every node, its IN_PLAN row, every edge (what `build_pool` sizes by)."""
+    return sum(2 * len(g.nodes) + len(g.edges) for g in graphs)
+
+
 def build_pool(rows: int, chosen_mib: int | None = None) -> int:
     """The buffer pool for loading `rows` rows: the one chosen, else sized to the data. A COPY keeps the pages of
     the table it fills in the pool until the table is written, so 256 MiB ran out at ~2M rows."""
@@ -344,7 +349,7 @@ class LadybugStore:
         """Write the graphs into a new database at `staging` and check what it holds."""
         import ladybug
 
-        self._pool = build_pool(sum(2 * len(g.nodes) + len(g.edges) for g in graphs), self._pool_mib)
+        self._pool = build_pool(load_rows(graphs), self._pool_mib)
         try:
             db = ladybug.Database(str(staging), buffer_pool_size=self._pool)
             conn = ladybug.Connection(db)
