@@ -75,7 +75,7 @@ def cgroup_limit_files(proc: Path = Path("/proc/self/cgroup"), root: Path = Path
         here = PurePosixPath(parts[2])
         for folder in [here, *here.parents]:
             out.append(base.joinpath(*folder.parts[1:]) / name)
-    return [*out, root / "memory.max", root / "memory" / "memory.limit_in_bytes"]
+    return list(dict.fromkeys([*out, root / "memory.max", root / "memory" / "memory.limit_in_bytes"]))  # roots once
 
 
 def memory_cap(limits: list[Path] | tuple[Path, ...] | None = None) -> int:
@@ -125,6 +125,8 @@ def read_pool(path: Path, chosen_mib: int | None = None) -> int:
         size = path.stat().st_size
     except OSError:
         size = 0
+    if 2 * size <= BUFFER_POOL:  # a plan's file: the cgroup files need not be read on every open
+        return BUFFER_POOL
     return max(BUFFER_POOL, min(memory_cap(), 2 * size))
 
 
