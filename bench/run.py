@@ -277,8 +277,8 @@ def bench_scale(tmp: Path, neo: StoreSettings | str, base: PlanGraph, sizes: lis
         neo_store.close()
     for n in sizes:
         graphs = corpus(n, base)
-        row: dict[str, Any] = {"plans": n, "nodes": sum(len(g.nodes) for g in graphs),
-                               "edges": sum(len(g.edges) for g in graphs)}
+        row: dict[str, Any] = {"plans": n, "nodes": sum(g.size()[0] for g in graphs),
+                               "edges": sum(g.size()[1] for g in graphs)}
         path = tmp / f"scale-{n}.lbug"
         store: Any = open_store(StoreSettings(path=path, plan="syn-0000", buffer_pool_mib=pool_mib()))
         # build and raw COPY alternate, RATIO_PAIRS times: on a shared 2-core machine one pair swung 1.2-1.4x

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 ProvenanceKind = Literal["seed", "official", "curated", "example"]
 PROVENANCE_KINDS: tuple[ProvenanceKind, ...] = ("seed", "official", "curated", "example")
@@ -183,6 +183,14 @@ EDGE_KINDS: dict[str, tuple[list[tuple[str, str]], dict[str, PropType]]] = {
     "ASSESSES": ([("Assessment", "Indicator"), ("Assessment", "Target"), ("Assessment", "Plan")], {}),
 }
 
+# Edge kinds whose provenance is their source node's: a reading's edge to its indicator states nothing the reading
+# does not. The stores keep it once, on the node (the edge keeps only its kind, official or example), and give it
+# back to the edge when they read the graph.
+PROVENANCE_OF_SOURCE = frozenset({"READING_OF"})
+# Observations of the plan rather than its entities: reached through what they observe, never listed among the
+# plan's entities (search, entities) nor given Ladybug's IN_PLAN access path (720,000 rows at 1000 plans).
+OBSERVATION_KINDS = frozenset({"Reading"})
+
 CADENCES = ("monthly", "quarterly", "half_yearly", "yearly")
 DEPENDENCY_KINDS = ("enables", "input", "capacity", "policy", "market")
 
@@ -242,34 +250,121 @@ class Edge:
         return out
 
 
-@dataclass
-class PlanGraph:
-    """A whole plan: its id, its nodes (by id) and its edges. What the stores load and the export writes."""
+class Deferred(Protocol):
+    """Nodes and edges a graph holds but has not made yet (see `PlanGraph.defer`): counted, and given as columns to
+    a store that loads columns, without a Python object per row; made when anything asks for the nodes."""
 
-    plan_id: str
-    nodes: dict[str, Node] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what loading it found worth saying: superseded rows, ...
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """How many nodes and edges of each kind."""
+
+    def make(self) -> tuple[list[Node], list[Edge]]:
+        """The nodes and edges themselves."""
+
+    def node_columns(self, kind: str) -> dict[str, list[Any]] | None:
+        """The nodes of `kind` column by column, every column of `node_columns(kind)` but uid, kind and plan
+        (None when it holds none)."""
+
+    def edge_columns(self, kind: str) -> dict[str, list[Any]] | None:
+        """The edges of `kind` (a kind with one pair of ends): `from` and `to` ids, then every stored column of the
+        kind (None when none)."""
+
+
+class PlanGraph:
+    """A whole plan: its id, its nodes (by id) and its edges. What the stores load and the export writes.
+
+    Observations in bulk (a plan's monthly readings: 720 of them per plan, 720,000 in a province's thousand plans)
+    can be held deferred: `defer` keeps them as they are, `counts`, `size` and a columnar load see them as they
+    are, and `nodes`, `edges` or `of_kind` of their kind make them first. `add`, `link`, `has` and `made_nodes`
+    touch only the nodes made so far."""
+
+    def __init__(self, plan_id: str, nodes: dict[str, Node] | None = None, edges: list[Edge] | None = None,
+                 notes: list[str] | None = None) -> None:
+        self.plan_id = plan_id
+        self._nodes: dict[str, Node] = {} if nodes is None else nodes
+        self._edges: list[Edge] = [] if edges is None else edges
+        self.notes: list[str] = [] if notes is None else notes  # what loading found worth saying: superseded rows
+        self.deferred: list[Deferred] = []
+
+    def __repr__(self) -> str:
+        nodes, edges = self.size()
+        return f"PlanGraph({self.plan_id!r}, {nodes} nodes, {edges} edges)"
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        self.make_deferred()
+        return self._nodes
+
+    @nodes.setter
+    def nodes(self, value: dict[str, Node]) -> None:
+        self.make_deferred()
+        self._nodes = value
+
+    @property
+    def edges(self) -> list[Edge]:
+        self.make_deferred()
+        return self._edges
+
+    @edges.setter
+    def edges(self, value: list[Edge]) -> None:
+        self.make_deferred()
+        self._edges = value
+
+    @property
+    def made_nodes(self) -> dict[str, Node]:
+        """The nodes made so far (the deferred ones left as they are)."""
+        return self._nodes
+
+    @property
+    def made_edges(self) -> list[Edge]:
+        return self._edges
+
+    def defer(self, batch: Deferred) -> None:
+        self.deferred.append(batch)
+
+    def make_deferred(self) -> None:
+        """Make the deferred nodes and edges (what a store that loads rows, or any reader of `nodes`, needs)."""
+        while self.deferred:
+            nodes, edges = self.deferred.pop(0).make()
+            for node in nodes:
+                self._nodes[node.id] = node
+            self._edges.extend(edges)
 
     def add(self, node: Node) -> Node:
-        self.nodes[node.id] = node
+        self._nodes[node.id] = node
         return node
+
+    def has(self, node_id: str) -> bool:
+        """Whether a node of this id has been made (deferred ones are not looked at)."""
+        return node_id in self._nodes
 
     def link(self, kind: str, source: str, target: str, provenance: Provenance, **props: Any) -> Edge:
         edge = Edge(kind, source, target, provenance, props)
-        self.edges.append(edge)
+        self._edges.append(edge)
         return edge
 
     def of_kind(self, kind: str) -> list[Node]:
-        return [n for n in self.nodes.values() if n.kind == kind]
+        if any(batch.counts()[0].get(kind) for batch in self.deferred):
+            self.make_deferred()
+        return [n for n in self._nodes.values() if n.kind == kind]
+
+    def size(self) -> tuple[int, int]:
+        """How many nodes and edges, deferred ones included, without making them."""
+        counts = self.counts()
+        return sum(counts["nodes"].values()), sum(counts["edges"].values())
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes: dict[str, int] = {}
         edges: dict[str, int] = {}
-        for n in self.nodes.values():
+        for n in self._nodes.values():
             nodes[n.kind] = nodes.get(n.kind, 0) + 1
-        for e in self.edges:
+        for e in self._edges:
             edges[e.kind] = edges.get(e.kind, 0) + 1
+        for batch in self.deferred:
+            more_nodes, more_edges = batch.counts()
+            for kind, count in more_nodes.items():
+                nodes[kind] = nodes.get(kind, 0) + count
+            for kind, count in more_edges.items():
+                edges[kind] = edges.get(kind, 0) + count
         return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
 
     def to_json(self) -> dict[str, Any]:

@@ -284,3 +284,26 @@ def test_an_exact_id_is_looked_up_alone_and_names_still_resolve(store, plan_grap
 
     with pytest.raises(NotFoundError, match="no target is called 'D-commerce'"):
         ask(store, "departments_for_target", {"target": "D-commerce"})
+
+
+def test_readings_are_observations_not_entities(store, plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """Search and entity lists give the plan's entities: a reading (named after its indicator, place and period) is
+    reached through its indicator on both stores, so a search for an indicator's code lists the indicator, not its
+    readings, and an exact reading id names nothing. The readings are still in the graph, each with its edge's
+    provenance given back from the reading itself."""
+    from kg.errors import NotFoundError
+
+    reading = plan_graph.of_kind("Reading")[0]
+    store.build(plan_graph)
+    found = ask(store, "search", {"text": reading.props["indicator"]})
+    assert found and "Indicator" in {r["kind"] for r in found} and "Reading" not in {r["kind"] for r in found}
+    listed = {r["kind"] for r in ask(store, "entities", {"kind": ""})}
+    assert "Reading" not in listed and "Indicator" in listed
+    with pytest.raises(NotFoundError):
+        ask(store, "indicator_history", {"indicator": reading.id})
+    history = ask(store, "indicator_history", {"indicator": reading.props["indicator"]})
+    assert len(history) == sum(r.props["indicator"] == reading.props["indicator"]
+                               for r in plan_graph.of_kind("Reading"))
+    back = store.read_graph()
+    edge = next(e for e in back.edges if e.kind == "READING_OF" and e.source == reading.id)
+    assert edge.provenance == reading.provenance == back.nodes[reading.id].provenance

@@ -312,7 +312,9 @@ def test_ladybug_tables_are_made_ahead_in_order_and_errors_reach_the_caller() ->
 
 def test_ladybug_membership_only_for_plans_with_a_plan_node(plan_graph) -> None:  # type: ignore[no-untyped-def]
     """IN_PLAN rows (the access path to a plan's nodes) go from each node of a plan that has a Plan node to it;
-    a graph without one has none, and no other row is lost or shifted."""
+    a graph without one has none, and no other row is lost or shifted. Readings have none (reached through their
+    indicator)."""
+    from kg.model import OBSERVATION_KINDS
     from kg.stores.ladybug import copies
 
     orphan = copy.deepcopy(plan_graph)
@@ -326,7 +328,9 @@ def test_ladybug_membership_only_for_plans_with_a_plan_node(plan_graph) -> None:
     rows = {target: table for _, target, table in copies([plan_graph, orphan, second])
             if target.startswith("IN_PLAN")}
     roots = {g.plan_id: next(f"{g.plan_id}:{n.id}" for n in g.nodes.values() if n.kind == "Plan") for g in plans}
-    for kind in {n.kind for n in plan_graph.nodes.values()}:
+    kinds = {n.kind for n in plan_graph.nodes.values()}
+    assert "Reading" in kinds and not any(t.startswith("IN_PLAN from Reading") for t in rows)  # observations: none
+    for kind in kinds - OBSERVATION_KINDS:
         table = rows[f"IN_PLAN from {kind}"].to_pydict()
         assert sorted(table["from"]) == sorted(f"{g.plan_id}:{n.id}" for g in plans for n in g.of_kind(kind))
         for source, target in zip(table["from"], table["to"], strict=True):  # each node to its own plan's root

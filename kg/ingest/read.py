@@ -175,7 +175,7 @@ def read_tables(path: Path, encoding: str | None = None) -> list[Table]:
         try:
             for row in reader:
                 if row:
-                    table.rows.append([cell.strip() for cell in row])
+                    table.rows.append(list(map(str.strip, row)))
                     table.row_numbers.append(first)
                 first = reader.line_num + 1
         except csv.Error as e:

@@ -10,6 +10,7 @@ revised) one counts; without a final one, the latest preliminary one.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import ValidationError
+from kg.ingest.read import Table
 from kg.model import PlanGraph
 
 COLUMNS = ("indicator", "period", "value", "unit", "basis", "geo", "status", "source", "published", "quote",
@@ -73,6 +75,7 @@ def parse_period(text: str) -> Period | None:
     return Period(year, month, m.group(0))
 
 
+@functools.lru_cache(maxsize=4096)  # assessing converts every reading's unit: a plan's readings use a handful
 def parse_unit(text: str) -> tuple[str, float] | None:
     """(family, factor): 亿元 -> (CNY, 1e8), 万亿元 -> (CNY, 1e12), % -> (percent, 1); None if unknown."""
     m = RE_UNIT.match(text.strip())
@@ -144,11 +147,12 @@ def _year_range(graph: PlanGraph, indicator: Any) -> tuple[int, int]:
     return first, end
 
 
-def rows_from_tables(path: Path) -> tuple[list[dict[str, str]], list[str]]:
-    """The rows of a readings file (CSV or .xlsx, our columns or Open SDG's tidy layout) and each row's file:line."""
+def rows_from_tables(path: Path, tables: list[Table] | None = None) -> tuple[list[dict[str, str]], list[str]]:
+    """The rows of a readings file (CSV or .xlsx, our columns or Open SDG's tidy layout) and each row's file:line;
+    `tables` are the file's tables when they have been read already."""
     from kg.ingest.read import read_tables
 
-    tables = [t for t in read_tables(path) if t.rows]
+    tables = [t for t in (read_tables(path) if tables is None else tables) if t.rows]
     if not tables:
         return [], []
     table = tables[0]
@@ -156,6 +160,7 @@ def rows_from_tables(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     body = list(zip(table.rows[1:], table.row_numbers[1:], strict=True))
     rows, wheres = [], []
     open_sdg = "Year" in header and "Value" in header and "indicator" not in header
+    shown = str(path)
     for cells, line in body:
         if not any(cells):  # read_tables strips every cell
             continue
@@ -163,7 +168,7 @@ def rows_from_tables(path: Path) -> tuple[list[dict[str, str]], list[str]]:
         if open_sdg:
             record = _from_open_sdg(record, path)
         rows.append(record)
-        wheres.append(f"{path}:{line}")
+        wheres.append(f"{shown}:{line}")
     if not open_sdg:
         missing = [c for c in REQUIRED if c not in header]
         if missing:
@@ -351,7 +356,24 @@ def mark_counting(readings: list[Reading]) -> list[Reading]:
 
 def read_readings(path: Path, graph: PlanGraph, existing: list[Reading] | None = None) -> list[Reading]:
     """A readings file, validated against the plan (and against `existing` readings for duplicate finals)."""
-    rows, wheres = rows_from_tables(path)
+    from kg.ingest.read import read_tables
+
+    return readings_from_tables(path, read_tables(path), graph, existing)
+
+
+def readings_from_tables(path: Path, tables: list[Table], graph: PlanGraph,
+                         existing: list[Reading] | None = None) -> list[Reading]:
+    """The readings of a file's tables, validated: column by column when the file is the common case (our columns,
+    no earlier readings to check against, nothing refused: kg.progress.columns), else row by row, which names
+    every problem at its file:line."""
+    from kg.progress.columns import readings_by_column
+
+    filled = [t for t in tables if t.rows]
+    if filled and not existing:
+        fast = readings_by_column(path, filled[0], graph)
+        if fast is not None:
+            return fast
+    rows, wheres = rows_from_tables(path, tables)
     return validate(rows, wheres, graph, existing)
 
 

@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kg.errors import UsageError
-from kg.model import COMMON_NODE_PROPS, EDGE_KINDS, NODE_KINDS, PROVENANCE_PROPS, Edge, Node, PlanGraph, Provenance
+from kg.model import (
+    COMMON_NODE_PROPS,
+    EDGE_KINDS,
+    NODE_KINDS,
+    PROVENANCE_OF_SOURCE,
+    PROVENANCE_PROPS,
+    Edge,
+    Node,
+    PlanGraph,
+    Provenance,
+)
 
 DEFAULT_DB = Path(".kg") / "plan.lbug"
 RE_UID_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)_uid\b")  # $task_uid: the uid of the entity $task names
@@ -88,7 +98,10 @@ def node_columns(kind: str) -> dict[str, str]:
 
 
 def edge_columns(kind: str) -> dict[str, str]:
-    return {**EDGE_KINDS[kind][1], **PROVENANCE_PROPS}
+    """An edge kind's stored columns: its properties and its provenance; of a provenance that is its source node's,
+    only its kind (every edge says whether it is seed, official, curated or example)."""
+    provenance = {"provenance": PROVENANCE_PROPS["provenance"]} if kind in PROVENANCE_OF_SOURCE else PROVENANCE_PROPS
+    return {**EDGE_KINDS[kind][1], **provenance}
 
 
 PROV_ATTRS = {"provenance": "kind", "quote": "quote", "quote_start": "start", "quote_end": "end",
@@ -119,6 +132,16 @@ def node_table(graphs: list[PlanGraph], kind: str, plans: dict[str, str] | None 
             out[prop] += [n.props.get(prop) for n in nodes]
         for column, attr in PROV_ATTRS.items():
             out[column] += [getattr(n.provenance, attr) for n in nodes]
+        for batch in g.deferred:  # held as columns already (see PlanGraph.defer): no object per row
+            columns = batch.node_columns(kind)
+            if not columns:
+                continue
+            ids = columns["id"]
+            out["uid"] += [prefix] * len(ids) if uid_prefixes else [f"{prefix}:{i}" for i in ids]
+            out["kind"] += [kind] * len(ids)
+            out["plan"] += [plan] * len(ids)
+            for column, values in columns.items():
+                out[column] += values
     return out
 
 
@@ -133,8 +156,9 @@ def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | No
     for i, g in enumerate(graphs):
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
         edges = by_kind[i].get(kind, []) if by_kind is not None else [e for e in g.edges if e.kind == kind]
-        if pair is not None:
-            edges = [e for e in edges if (g.nodes[e.source].kind, g.nodes[e.target].kind) == pair]
+        if pair is not None:  # between made nodes: deferred edges are of kinds with one pair (checked below)
+            made = g.made_nodes
+            edges = [e for e in edges if (made[e.source].kind, made[e.target].kind) == pair]
         if uid_prefixes:
             out.setdefault("prefix", []).extend([prefix] * len(edges))
             out["from"] += [e.source for e in edges]
@@ -145,27 +169,43 @@ def edge_table(graphs: list[PlanGraph], kind: str, prefixes: dict[str, str] | No
         for prop in EDGE_KINDS[kind][1]:
             out[prop] += [e.props.get(prop) for e in edges]
         for column, attr in PROV_ATTRS.items():
-            out[column] += [getattr(e.provenance, attr) for e in edges]
+            if column in out:
+                out[column] += [getattr(e.provenance, attr) for e in edges]
+        for batch in g.deferred:
+            columns = batch.edge_columns(kind)
+            if not columns:
+                continue
+            assert len(EDGE_KINDS[kind][0]) == 1, kind  # Deferred: edges of kinds with one pair of ends
+            if uid_prefixes:
+                out.setdefault("prefix", []).extend([prefix] * len(columns["from"]))
+                out["from"] += columns["from"]
+                out["to"] += columns["to"]
+            else:
+                out["from"] += [f"{prefix}:{end}" for end in columns["from"]]
+                out["to"] += [f"{prefix}:{end}" for end in columns["to"]]
+            for column, values in columns.items():
+                if column not in ("from", "to"):
+                    out[column] += values
     return out
 
 
 def nodes_by_kind(graphs: list[PlanGraph]) -> list[dict[str, list[Node]]]:
-    """Each graph's nodes grouped by kind, in one pass."""
+    """Each graph's nodes grouped by kind, in one pass: the nodes made so far (`node_table` adds the deferred)."""
     out: list[dict[str, list[Node]]] = []
     for g in graphs:
         groups: dict[str, list[Node]] = {}
-        for n in g.nodes.values():
+        for n in g.made_nodes.values():
             groups.setdefault(n.kind, []).append(n)
         out.append(groups)
     return out
 
 
 def edges_by_kind(graphs: list[PlanGraph]) -> list[dict[str, list[Edge]]]:
-    """Each graph's edges grouped by kind, in one pass."""
+    """Each graph's edges grouped by kind, in one pass: the edges made so far (`edge_table` adds the deferred)."""
     out: list[dict[str, list[Edge]]] = []
     for g in graphs:
         groups: dict[str, list[Edge]] = {}
-        for e in g.edges:
+        for e in g.made_edges:
             groups.setdefault(e.kind, []).append(e)
         out.append(groups)
     return out
@@ -207,7 +247,8 @@ def graph_from_rows(plan: str, nodes: list[tuple[str, dict[str, Any]]],
         graph.add(Node(kind, row["id"], row["name"], prov(row), name_en=row.get("name_en"), text=row.get("text"),
                        props=props))
     for kind, row in edges:
-        graph.edges.append(Edge(kind, row["src"], row["dst"], prov(row),
+        provenance = graph.nodes[row["src"]].provenance if kind in PROVENANCE_OF_SOURCE else prov(row)
+        graph.edges.append(Edge(kind, row["src"], row["dst"], provenance,
                                 {k: row.get(k) for k in EDGE_KINDS[kind][1]}))
     return graph
 

@@ -6,8 +6,9 @@ read-only, so the database itself refuses writes.
 
 Ladybug indexes only a table's primary key (`uid`, `<plan>:<id>`). A file may hold many plans (a province's
 cities), so the named queries never filter a whole table by `plan`: one entity is found by its uid, and a whole
-plan through `IN_PLAN`, a relation from each of the plan's nodes (its Plan node included) to its Plan node. It
-is an access path, not a fact of the plan: it is not in the model, and `read_graph` and `counts` leave it out.
+plan through `IN_PLAN`, a relation from each of the plan's nodes (its Plan node included) to its Plan node,
+readings excepted (observations, reached through their indicator: see kg.model.OBSERVATION_KINDS). It is an
+access path, not a fact of the plan: it is not in the model, and `read_graph` and `counts` leave it out.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kg.errors import NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
-from kg.model import EDGE_KINDS, NODE_KINDS, PlanGraph
+from kg.model import EDGE_KINDS, NODE_KINDS, OBSERVATION_KINDS, PlanGraph
 from kg.stores import integrity
 from kg.stores.base import (
     StoreSettings,
@@ -45,6 +46,7 @@ _SIDE_FILES = (".wal", ".lock", ".shadow", ".tmp")
 _ARROW = {"STRING": "string", "INT64": "int64", "DOUBLE": "float64", "BOOL": "bool"}
 IN_PLAN = "IN_PLAN"
 SWITCH_INTERVAL = 0.0002  # s: how long the converting thread may hold Python's lock while the engine waits
+AHEAD = 8  # tables made ahead of the COPY running: the plans' small ones queue while the readings are made
 
 
 def _arrow_type(kind: str) -> Any:
@@ -105,7 +107,7 @@ def check_pool_mib(chosen_mib: int) -> None:
 
 def load_rows(graphs: list[PlanGraph]) -> int:
     """The rows a load of `graphs` copies: every node, its IN_PLAN row, every edge (what `build_pool` sizes by)."""
-    return sum(2 * len(g.nodes) + len(g.edges) for g in graphs)
+    return sum(2 * nodes + edges for nodes, edges in (g.size() for g in graphs))
 
 
 def build_pool(rows: int, chosen_mib: int | None = None) -> int:
@@ -153,22 +155,27 @@ def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
 
 def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
     """Every COPY a load runs, in order, each with the table it fills (named in messages) and the Arrow table it
-    reads: the nodes kind by kind, the edges kind by kind (pair by pair where a rel table has several FROM/TO
-    pairs; the kinds come from the model, never from data), then the IN_PLAN membership, whose `from` column is
-    the node table's uid column itself. Tables are made one at a time, as they are asked for."""
+    reads: the plans' entities kind by kind, their relations kind by kind (pair by pair where a rel table has
+    several FROM/TO pairs; the kinds come from the model, never from data), the IN_PLAN membership (whose `from`
+    column is the node table's uid column itself), and last the observations (readings) with their relations:
+    the largest tables to make, made while the engine copies the plans' (see `ahead`). Tables are made one at a
+    time, as they are asked for."""
     import pyarrow as pa
 
     nodes_of, edges_of = nodes_by_kind(graphs), edges_by_kind(graphs)
     members: dict[str, tuple[Any, list[str | None]]] = {}
-    for kind in NODE_KINDS:
+
+    def node_copy(kind: str) -> tuple[str, str, Any]:
         nodes = node_table(graphs, kind, by_kind=nodes_of, uid_prefixes=True)
         columns = node_columns(kind)
         prefixes = pa.array(nodes.pop("uid"), pa.string())
         table = arrow_table(nodes, {c: t for c, t in columns.items() if c != "uid"})
         table = table.add_column(0, "uid", _uids(prefixes, table.column("id")))
-        yield f"COPY {kind} FROM $rows", kind, table
-        members[kind] = (table.column("uid"), membership(graphs, nodes))
-    for kind, (pairs, _) in EDGE_KINDS.items():
+        if kind not in OBSERVATION_KINDS:
+            members[kind] = (table.column("uid"), membership(graphs, nodes))
+        return f"COPY {kind} FROM $rows", kind, table
+
+    def edge_copies(kind: str, pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str, Any]]:
         columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
         for pair in pairs if len(pairs) > 1 else [None]:
             options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
@@ -178,11 +185,27 @@ def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
             for end in ("from", "to"):  # the plan's prefix joined to each end's id, in Arrow
                 table = table.set_column(table.schema.get_field_index(end), end, _uids(prefixes, table.column(end)))
             yield f"COPY {kind} FROM $rows{options}", kind, table
+
+    def observed(pairs: list[tuple[str, str]]) -> bool:
+        return any(end in OBSERVATION_KINDS for pair in pairs for end in pair)
+
+    for kind in NODE_KINDS:
+        if kind not in OBSERVATION_KINDS:
+            yield node_copy(kind)
+    for kind, (pairs, _) in EDGE_KINDS.items():
+        if not observed(pairs):
+            yield from edge_copies(kind, pairs)
     for kind, (uids, roots) in members.items():
         if None in roots:  # a graph without a Plan node: only the nodes of plans that have one
             uids = pa.array([u for u, r in zip(uids.to_pylist(), roots, strict=True) if r is not None])
         yield (f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')", f"{IN_PLAN} from {kind}",
                pa.table({"from": uids, "to": pa.array([r for r in roots if r is not None], pa.string())}))
+    for kind in NODE_KINDS:
+        if kind in OBSERVATION_KINDS:
+            yield node_copy(kind)
+    for kind, (pairs, _) in EDGE_KINDS.items():
+        if observed(pairs):
+            yield from edge_copies(kind, pairs)
 
 
 def _uids(prefixes: Any, ids: Any) -> Any:
@@ -221,7 +244,7 @@ def ahead(items: Iterator[Any]) -> Iterator[Any]:
     interval is 0.2 ms (measured in bench/README.md)."""
     import queue
 
-    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=AHEAD)
     stop = threading.Event()
 
     def produce() -> None:
@@ -275,16 +298,17 @@ def ddl() -> list[str]:
         out.append(f"CREATE NODE TABLE {kind}({cols}, PRIMARY KEY (uid))")
     for kind, (pairs, _) in EDGE_KINDS.items():
         ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
-        cols = ", ".join(f"{c} {t}" for c, t in edge_columns(kind).items())
-        out.append(f"CREATE REL TABLE {kind}({ends}, {cols})")
-    out.append(f"CREATE REL TABLE {IN_PLAN}({', '.join(f'FROM {kind} TO Plan' for kind in NODE_KINDS)})")
+        cols = "".join(f", {c} {t}" for c, t in edge_columns(kind).items())
+        out.append(f"CREATE REL TABLE {kind}({ends}{cols})")
+    members = ", ".join(f"FROM {kind} TO Plan" for kind in NODE_KINDS if kind not in OBSERVATION_KINDS)
+    out.append(f"CREATE REL TABLE {IN_PLAN}({members})")
     return out
 
 
 def membership(graphs: list[PlanGraph], nodes: dict[str, list[Any]]) -> list[str | None]:
     """The `IN_PLAN` target of each row of one kind's node columns: the uid of its plan's Plan node, None for a
     node of a graph without a Plan node (it has no membership: a plan is known by its Plan node)."""
-    firsts = ((g, next((n for n in g.nodes.values() if n.kind == "Plan"), None)) for g in graphs)  # no full scan
+    firsts = ((g, next((n for n in g.made_nodes.values() if n.kind == "Plan"), None)) for g in graphs)  # no full scan
     roots = {g.plan_id: f"{g.plan_id}:{plan.id}" for g, plan in firsts if plan is not None}
     return [roots.get(plan) for plan in nodes["plan"]]
 
@@ -384,7 +408,8 @@ class LadybugStore:
                 gc.enable()
             conn.close()
             db.close()
-        expected = {"nodes": sum(len(g.nodes) for g in graphs), "edges": sum(len(g.edges) for g in graphs)}
+        sizes = [g.size() for g in graphs]
+        expected = {"nodes": sum(n for n, _ in sizes), "edges": sum(e for _, e in sizes)}
         if got != expected:
             raise StoreError(f"building {self.path} failed, the previous graph is unchanged: the staged graph holds "
                              f"{got['nodes']} nodes and {got['edges']} edges, not {expected['nodes']} and "
@@ -501,9 +526,9 @@ class LadybugStore:
                 plan = row["plan"]
                 nodes.append((kind, row))
         for kind in EDGE_KINDS:
-            cols = ", ".join(f"r.{c} AS {c}" for c in edge_columns(kind))
+            cols = "".join(f", r.{c} AS {c}" for c in edge_columns(kind))
             for row in self.read(f"MATCH (a)-[r:{kind}]->(b) WHERE a.plan = $plan "
-                                 f"RETURN a.id AS src, b.id AS dst, {cols}"):
+                                 f"RETURN a.id AS src, b.id AS dst{cols}"):
                 edges.append((kind, row))
         return graph_from_rows(plan or "", nodes, edges)
 

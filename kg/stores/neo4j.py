@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kg.errors import KgError, NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
-from kg.model import EDGE_KINDS, NODE_KINDS, Node, PlanGraph
+from kg.model import EDGE_KINDS, NODE_KINDS, PROVENANCE_OF_SOURCE, Node, PlanGraph
 from kg.stores.base import (
     PROV_ATTRS,
     StoreSettings,
@@ -144,6 +144,8 @@ class Neo4jStore:
         """Replace each plan's graph. All plans load under staging ids in large batches, then are swapped in: a
         plan being replaced in its own transaction, new plans several to a transaction. Every plan is replaced
         atomically, and a failure before the swaps changes none."""
+        for g in graphs:  # Neo4j takes rows: deferred nodes are made first
+            g.make_deferred()
         self.ensure_schema()
         stagings = {g.plan_id: f"{g.plan_id}#staging-{uuid.uuid4().hex[:12]}" for g in graphs}
         # what a killed build of these plans left behind: invisible to reads, but it would hold uids we need
@@ -299,9 +301,9 @@ class Neo4jStore:
             nodes += [(kind, row) for row in self.read(
                 f"MATCH (n:{kind}:PlanNode {{plan: $plan}}) RETURN {cols} ORDER BY n.uid")]
         for kind in EDGE_KINDS:
-            cols = ", ".join(f"r.{c} AS {c}" for c in edge_columns(kind))
+            cols = "".join(f", r.{c} AS {c}" for c in edge_columns(kind))
             edges += [(kind, row) for row in self.read(
-                f"MATCH (a:PlanNode {{plan: $plan}})-[r:{kind}]->(b) RETURN a.id AS src, b.id AS dst, {cols}")]
+                f"MATCH (a:PlanNode {{plan: $plan}})-[r:{kind}]->(b) RETURN a.id AS src, b.id AS dst{cols}")]
         return graph_from_rows(self.plan_id(), nodes, edges)
 
     def close(self) -> None:
@@ -313,13 +315,17 @@ class Neo4jStore:
 _PROV = tuple(PROV_ATTRS.items())
 
 
-def _set_present(row: dict[str, Any], props: tuple[str, ...], values: dict[str, Any], provenance: Any) -> None:
-    """Into `row`: the entity's properties `props` and its provenance columns, the empty ones left out (Neo4j
-    stores no null)."""
+def _set_present(row: dict[str, Any], props: tuple[str, ...], values: dict[str, Any], provenance: Any,
+                 kind_only: bool = False) -> None:
+    """Into `row`: the entity's properties `props` and its provenance columns (its kind alone with `kind_only`),
+    the empty ones left out (Neo4j stores no null)."""
     for p in props:
         v = values.get(p)
         if v is not None:
             row[p] = v
+    if kind_only:
+        row["provenance"] = provenance.kind
+        return
     for column, attr in _PROV:
         v = getattr(provenance, attr)
         if v is not None:
@@ -357,7 +363,7 @@ def edge_params(graphs: list[PlanGraph], prefixes: dict[str, str] | None = None)
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
         for e in g.edges:
             row: dict[str, Any] = {}
-            _set_present(row, props[e.kind], e.props, e.provenance)
+            _set_present(row, props[e.kind], e.props, e.provenance, e.kind in PROVENANCE_OF_SOURCE)
             out[e.kind].append({"src": f"{prefix}:{e.source}", "dst": f"{prefix}:{e.target}", "props": row})
     return out
 
