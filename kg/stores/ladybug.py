@@ -46,7 +46,6 @@ _SIDE_FILES = (".wal", ".lock", ".shadow", ".tmp")
 _ARROW = {"STRING": "string", "INT64": "int64", "DOUBLE": "float64", "BOOL": "bool"}
 IN_PLAN = "IN_PLAN"
 SWITCH_INTERVAL = 0.0002  # s: how long the converting thread may hold Python's lock while the engine waits
-AHEAD = 8  # tables made ahead of the COPY running: the plans' small ones queue while the readings are made
 
 
 def _arrow_type(kind: str) -> Any:
@@ -157,9 +156,9 @@ def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
     """Every COPY a load runs, in order, each with the table it fills (named in messages) and the Arrow table it
     reads: the plans' entities kind by kind, their relations kind by kind (pair by pair where a rel table has
     several FROM/TO pairs; the kinds come from the model, never from data), the IN_PLAN membership (whose `from`
-    column is the node table's uid column itself), and last the observations (readings) with their relations:
-    the largest tables to make, made while the engine copies the plans' (see `ahead`). Tables are made one at a
-    time, as they are asked for."""
+    column is the node table's uid column itself), and last the observations (readings) with their relations.
+    Tables are made one at a time, as they are asked for (making up to 8 ahead while the engine copied changed
+    nothing measurable: the engine takes Python's lock often enough that the two mostly take turns)."""
     import pyarrow as pa
 
     nodes_of, edges_of = nodes_by_kind(graphs), edges_by_kind(graphs)
@@ -244,7 +243,7 @@ def ahead(items: Iterator[Any]) -> Iterator[Any]:
     interval is 0.2 ms (measured in bench/README.md)."""
     import queue
 
-    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=AHEAD)
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
     def produce() -> None:
