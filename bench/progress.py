@@ -4,8 +4,9 @@ phase timed; then every status named query (cypher/progress/) timed through `ask
 
 The readings are synthetic (made-up example data: their source says so, and so does every output that shows
 them). The pipeline is the product's own: per plan, what `kg build` does with a seed's readings.csv
-(`kg.progress.graph.add_progress`: read the file, validate every row against the plan, assess, add the Reading and
-Assessment nodes), then one `build_all` of the corpus into Ladybug (staged COPY, counts check, swap).
+(`kg.progress.graph.add_progress`: read the file, check it against the plan (column by column, as a well-formed
+file is), assess, add the readings, held deferred, and the Assessment nodes), then one `build_all` of the corpus
+into Ladybug (staged COPY, the readings' columns taken straight from them, counts check, swap).
 """
 
 from __future__ import annotations

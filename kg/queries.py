@@ -230,13 +230,15 @@ def ask(store: Any, name: str, given: dict[str, str], queries: dict[str, Query] 
     return run(store, query, params, max_rows, kinds)
 
 
-# The kinds of the entities whose ids are exactly these, in the plan: one index lookup each on Neo4j, the plan's
+# The kinds of the entities (readings are observations: kg.model.OBSERVATION_KINDS; tests/test_queries.py checks
+# every listing names each) whose ids are exactly these, in the plan: one index lookup each on Neo4j, the plan's
 # nodes through IN_PLAN on Ladybug (a label-less uid lookup there scans every node table). `entities`, which name
 # resolution needs for anything but an exact id, returns every entity of the plan with its names: ~10 ms on Neo4j.
 ID_LOOKUP = {
     "neo4j": "UNWIND $ids AS id MATCH (n:PlanNode {uid: $plan + ':' + id}) WHERE n.kind <> 'Reading' "
              "RETURN n.id AS id, n.kind AS kind",
-    "ladybug": "MATCH (:Plan {plan: $plan})<-[:IN_PLAN]-(n) WHERE n.id IN $ids RETURN n.id AS id, n.kind AS kind",
+    "ladybug": "MATCH (:Plan {plan: $plan})<-[:IN_PLAN]-(n) WHERE n.id IN $ids AND n.kind <> 'Reading' "
+               "RETURN n.id AS id, n.kind AS kind",
 }
 
 

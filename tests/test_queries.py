@@ -307,3 +307,18 @@ def test_readings_are_observations_not_entities(store, plan_graph) -> None:  # t
     back = store.read_graph()
     edge = next(e for e in back.edges if e.kind == "READING_OF" and e.source == reading.id)
     assert edge.provenance == reading.provenance == back.nodes[reading.id].provenance
+
+
+def test_every_entity_listing_leaves_out_the_observation_kinds() -> None:
+    """`search`, `entities` (each store's text) and the exact-id lookup name every kind the model calls an
+    observation, so a new one cannot slip into name resolution on one store only (and a Ladybug file built while
+    readings still had IN_PLAN rows answers as a new one does)."""
+    from kg.model import OBSERVATION_KINDS
+    from kg.queries import ID_LOOKUP
+
+    queries = load_queries()
+    texts = [queries[name].text for name in ("search", "entities")]
+    texts += [queries[name].variants["ladybug"] for name in ("search", "entities")] + list(ID_LOOKUP.values())
+    assert len(texts) == 6
+    for kind in OBSERVATION_KINDS:
+        assert all(f"n.kind <> '{kind}'" in text for text in texts), kind

@@ -4,7 +4,7 @@
 It is the fast path of `kg.progress.readings.validate`, which stays the reference: it gives the same readings for a
 file it accepts and answers None for anything else (another layout, a ragged or blank row, any value the checks
 refuse), and the caller then reads the file row by row, which names every problem at its file:line.
-tests/test_progress.py checks that the two agree on generated files, good and bad.
+tests/test_progress_columns.py checks that the two agree on generated files, good and bad.
 """
 
 from __future__ import annotations

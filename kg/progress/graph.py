@@ -60,7 +60,7 @@ class ReadingNodes:
         return nodes, edges
 
     def node_columns(self, kind: str) -> dict[str, list[Any]] | None:
-        """What `make` gives, column by column (tests/test_progress.py checks they agree)."""
+        """What `make` gives, column by column (tests/test_progress_columns.py checks they agree)."""
         rs = self.readings
         if kind != "Reading" or not rs:
             return None

@@ -105,8 +105,14 @@ def check_pool_mib(chosen_mib: int) -> None:
 
 
 def load_rows(graphs: list[PlanGraph]) -> int:
-    """The rows a load of `graphs` copies: every node, its IN_PLAN row, every edge (what `build_pool` sizes by)."""
-    return sum(2 * nodes + edges for nodes, edges in (g.size() for g in graphs))
+    """The rows a load of `graphs` copies: every node, its IN_PLAN row (observations have none), every edge (what
+    `build_pool` sizes by)."""
+    rows = 0
+    for g in graphs:
+        counts = g.counts()
+        rows += sum(counts["edges"].values()) + sum(n * (1 if kind in OBSERVATION_KINDS else 2)
+                                                   for kind, n in counts["nodes"].items())
+    return rows
 
 
 def build_pool(rows: int, chosen_mib: int | None = None) -> int:
