@@ -191,3 +191,24 @@ def test_ladybug_loads_deferred_readings_without_making_them(structure: PlanGrap
     finally:
         store.close()
     assert back.to_json() == made.to_json()
+
+
+@pytest.mark.parametrize("form", ["gb18030", "utf-8-sig crlf", "quoted newline", "padded cells"])
+def test_column_wise_check_on_files_as_offices_save_them(structure: PlanGraph, tmp_path: Path, form: str) -> None:
+    """GB18030 from a Chinese Excel, a BOM and CRLF, a note running over two lines, cells padded with spaces: the
+    column-wise check reads the same readings as the row-by-row one, lines counted where each record starts."""
+    rows = [["I1.1", f"2024-{m:02d}", "4.5", "%", "yoy_growth", "沈阳", "final", SRC, "2024-08-01", "", "",
+             "第一行\n第二行" if form == "quoted newline" and m == 2 else ""] for m in range(1, 7)]
+    if form == "padded cells":
+        rows = [[f" {c} " if c else c for c in row] for row in rows]
+    path = tmp_path / "readings.csv"
+    encoding = {"gb18030": "gb18030", "utf-8-sig crlf": "utf-8-sig"}.get(form, "utf-8")
+    with path.open("w", encoding=encoding, newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n" if "crlf" in form else "\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+    fast, slow = _both(path, structure)
+    assert fast is not None and fast == slow and len(fast) == 6
+    assert [r.where.rsplit(":", 1)[1] for r in fast] == (["2", "3", "5", "6", "7", "8"] if form == "quoted newline"
+                                                         else ["2", "3", "4", "5", "6", "7"])
+    assert all(r.geo == "沈阳市" and r.source == SRC for r in fast)
