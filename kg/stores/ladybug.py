@@ -240,13 +240,14 @@ def _faster_switching(on: bool) -> None:
 
 
 def ahead(items: Iterator[Any]) -> Iterator[Any]:
-    """`items`, each made in a thread while the caller works on the one before: a COPY runs in the engine
-    without Python's lock, so the next table is converted on the core the engine leaves idle (it used ~1.2 of
-    the 2 cores in `make bench`). At most one item waits; an error raised making one is raised here.
+    """`items`, each made in a thread while the caller works on the one before: while the engine copies one
+    table the next is converted on the core the engine leaves idle (it used ~1.2 of the 2 cores in `make bench`).
+    At most one item waits; an error raised making one is raised here.
 
-    The engine's threads still take Python's lock now and then while they copy; with the default 5 ms switch
-    interval they queue behind the converting thread and the COPYs ran 40% slower. So while this runs the
-    interval is 0.2 ms (measured in bench/README.md)."""
+    The engine's threads take Python's lock now and then while they copy, so the overlap is partial (at 1000
+    plans with their readings the load is about the engine's COPY plus the conversion: bench/README.md); with
+    the default 5 ms switch interval they queued behind the converting thread and the COPYs ran 40% slower. So
+    while this runs the interval is 0.2 ms (measured in bench/README.md)."""
     import queue
 
     box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)

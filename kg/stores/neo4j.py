@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kg.errors import KgError, NotFoundError, QueryError, QueryLimitError, ReadOnlyError, StoreError, UsageError
-from kg.model import EDGE_KINDS, NODE_KINDS, PROVENANCE_OF_SOURCE, Node, PlanGraph
+from kg.model import EDGE_KINDS, NODE_KINDS, Node, PlanGraph
 from kg.stores.base import (
     PROV_ATTRS,
     StoreSettings,
@@ -316,17 +316,14 @@ _PROV = tuple(PROV_ATTRS.items())
 
 
 def _set_present(row: dict[str, Any], props: tuple[str, ...], values: dict[str, Any], provenance: Any,
-                 kind_only: bool = False) -> None:
-    """Into `row`: the entity's properties `props` and its provenance columns (its kind alone with `kind_only`),
-    the empty ones left out (Neo4j stores no null)."""
+                 columns: tuple[tuple[str, str], ...] = _PROV) -> None:
+    """Into `row`: the entity's properties `props` and the provenance `columns` its kind stores (column,
+    attribute), the empty ones left out (Neo4j stores no null)."""
     for p in props:
         v = values.get(p)
         if v is not None:
             row[p] = v
-    if kind_only:
-        row["provenance"] = provenance.kind
-        return
-    for column, attr in _PROV:
+    for column, attr in columns:
         v = getattr(provenance, attr)
         if v is not None:
             row[column] = v
@@ -358,12 +355,13 @@ def edge_params(graphs: list[PlanGraph], prefixes: dict[str, str] | None = None)
     """Rows for `UNWIND $rows ... MATCH` the two ends by uid, `SET r = row.props`, per edge kind, in one pass over
     the edges (a pass per kind cost 19 passes). tests/test_stores.py checks the rows equal `edge_table`'s."""
     props = {kind: tuple(columns) for kind, (_, columns) in EDGE_KINDS.items()}
+    prov = {kind: tuple((c, a) for c, a in _PROV if c in edge_columns(kind)) for kind in EDGE_KINDS}
     out: dict[str, list[dict[str, Any]]] = {kind: [] for kind in EDGE_KINDS}
     for g in graphs:
         prefix = (prefixes or {}).get(g.plan_id, g.plan_id)
         for e in g.edges:
             row: dict[str, Any] = {}
-            _set_present(row, props[e.kind], e.props, e.provenance, e.kind in PROVENANCE_OF_SOURCE)
+            _set_present(row, props[e.kind], e.props, e.provenance, prov[e.kind])
             out[e.kind].append({"src": f"{prefix}:{e.source}", "dst": f"{prefix}:{e.target}", "props": row})
     return out
 
