@@ -120,7 +120,8 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     database with the buffer pool the store gives the same load (the tables are built before the clock starts)."""
     import ladybug
 
-    from kg.stores.ladybug import build_pool, copies, ddl, load_rows
+    from kg.stores.ladybug import build_pool, ddl, load_rows
+    from kg.stores.ladybug_load import copies
 
     tables = list(copies(graphs))  # the same statements and tables as the store's load (IN_PLAN included)
     t = time.perf_counter()

@@ -86,3 +86,18 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def die_with(parent: int) -> None:
+    """In a forked child of `parent`: end when it ends (Linux's parent-death signal), so that a child holding
+    anything of the parent's (an inherited writer lock, a half-made file) never outlives a kill -9 of it."""
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)

@@ -272,13 +272,13 @@ def test_ladybug_build_that_runs_out_of_buffer_pool_names_the_table(tmp_path: Pa
 
 
 def test_ladybug_tables_are_made_ahead_in_order_and_errors_reach_the_caller() -> None:
-    """The load converts the next table in a thread while the engine copies the one before (kg.stores.ladybug.ahead):
-    every item arrives, in order; an error raised making one is raised in the caller; a caller that stops early
-    leaves no thread behind; Python's switch interval is put back."""
+    """A small load converts the next table in a thread while the engine copies the one before
+    (kg.stores.ladybug_load.ahead): every item arrives, in order; an error raised making one is raised in the
+    caller; a caller that stops early leaves no thread behind; Python's switch interval is put back."""
     import sys
     import threading
 
-    from kg.stores.ladybug import ahead
+    from kg.stores.ladybug_load import ahead
 
     interval = sys.getswitchinterval()
     assert list(ahead(iter(range(500)))) == list(range(500))
@@ -315,7 +315,7 @@ def test_ladybug_membership_only_for_plans_with_a_plan_node(plan_graph) -> None:
     a graph without one has none, and no other row is lost or shifted. Readings have none (reached through their
     indicator)."""
     from kg.model import OBSERVATION_KINDS
-    from kg.stores.ladybug import copies
+    from kg.stores.ladybug_load import copies
 
     orphan = copy.deepcopy(plan_graph)
     orphan.plan_id = "pytest-no-plan-node"

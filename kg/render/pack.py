@@ -131,22 +131,9 @@ def _start_worker(G: nx.MultiDiGraph, chars: str, stems: list[str], parent: int 
     global _G, _CHARS, _STEMS
     _G, _CHARS, _STEMS = G, chars, stems
     if parent is not None:
-        _die_with(parent)
+        from kg.lock import die_with
 
-
-def _die_with(parent: int) -> None:
-    """A forked worker holds the pack's writer lock (the inherited descriptor): when `kg pack` is killed, the
-    kernel ends the worker too (Linux's parent-death signal), else the next pack would find the lock held."""
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the signal was asked for
-        os._exit(1)
+        die_with(parent)
 
 
 def _render_one(job: tuple[str, str | None, str]) -> tuple[str, str, bool]:

@@ -13,15 +13,11 @@ access path, not a fact of the plan: it is not in the model, and `read_graph` an
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import glob
 import os
 import shutil
 import stat
-import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -32,26 +28,14 @@ from kg.stores.base import (
     StoreSettings,
     derived_params,
     edge_columns,
-    edge_table,
-    edges_by_kind,
     graph_from_rows,
     node_columns,
-    node_table,
-    nodes_by_kind,
 )
+from kg.stores.ladybug_load import IN_PLAN, tables
 
 BUFFER_POOL = 256 * 1024**2  # the least the store gives the engine (its default would take most of the machine's)
 POOL_PER_ROW = 512  # bytes of buffer pool per row loaded (nodes, edges, IN_PLAN): measured, see bench/README.md
 _SIDE_FILES = (".wal", ".lock", ".shadow", ".tmp")
-_ARROW = {"STRING": "string", "INT64": "int64", "DOUBLE": "float64", "BOOL": "bool"}
-IN_PLAN = "IN_PLAN"
-SWITCH_INTERVAL = 0.0002  # s: how long the converting thread may hold Python's lock while the engine waits
-
-
-def _arrow_type(kind: str) -> Any:
-    import pyarrow as pa
-
-    return pa.list_(pa.string()) if kind == "STRING[]" else pa.type_for_alias(_ARROW[kind])
 
 
 def cgroup_limit_files(proc: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/fs/cgroup")) -> list[Path]:
@@ -151,145 +135,6 @@ def _remove_db(path: Path) -> None:
         path.unlink()
 
 
-def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
-    """An Arrow table typed by the model, from columns of values."""
-    import pyarrow as pa
-
-    return pa.Table.from_pydict(data, schema=pa.schema([(c, _arrow_type(t)) for c, t in columns.items()]))
-
-
-def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
-    """Every COPY a load runs, in order, each with the table it fills (named in messages) and the Arrow table it
-    reads: the plans' entities kind by kind, their relations kind by kind (pair by pair where a rel table has
-    several FROM/TO pairs; the kinds come from the model, never from data), the IN_PLAN membership (whose `from`
-    column is the node table's uid column itself), and last the observations (readings) with their relations.
-    Tables are made one at a time, as they are asked for (making up to 8 ahead while the engine copied changed
-    nothing measurable: the engine takes Python's lock often enough that the two mostly take turns)."""
-    import pyarrow as pa
-
-    nodes_of, edges_of = nodes_by_kind(graphs), edges_by_kind(graphs)
-    members: dict[str, tuple[Any, list[str | None]]] = {}
-
-    def node_copy(kind: str) -> tuple[str, str, Any]:
-        nodes = node_table(graphs, kind, by_kind=nodes_of, uid_prefixes=True)
-        columns = node_columns(kind)
-        prefixes = pa.array(nodes.pop("uid"), pa.string())
-        table = arrow_table(nodes, {c: t for c, t in columns.items() if c != "uid"})
-        table = table.add_column(0, "uid", _uids(prefixes, table.column("id")))
-        if kind not in OBSERVATION_KINDS:
-            members[kind] = (table.column("uid"), membership(graphs, nodes))
-        return f"COPY {kind} FROM $rows", kind, table
-
-    def edge_copies(kind: str, pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str, Any]]:
-        columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
-        for pair in pairs if len(pairs) > 1 else [None]:
-            options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
-            edges = edge_table(graphs, kind, pair=pair, by_kind=edges_of, uid_prefixes=True)
-            prefixes = pa.array(edges.pop("prefix", []), pa.string())
-            table = arrow_table(edges, columns)
-            for end in ("from", "to"):  # the plan's prefix joined to each end's id, in Arrow
-                table = table.set_column(table.schema.get_field_index(end), end, _uids(prefixes, table.column(end)))
-            yield f"COPY {kind} FROM $rows{options}", kind, table
-
-    def observed(pairs: list[tuple[str, str]]) -> bool:
-        return any(end in OBSERVATION_KINDS for pair in pairs for end in pair)
-
-    for kind in NODE_KINDS:
-        if kind not in OBSERVATION_KINDS:
-            yield node_copy(kind)
-    for kind, (pairs, _) in EDGE_KINDS.items():
-        if not observed(pairs):
-            yield from edge_copies(kind, pairs)
-    for kind, (uids, roots) in members.items():
-        if None in roots:  # a graph without a Plan node: only the nodes of plans that have one
-            uids = pa.array([u for u, r in zip(uids.to_pylist(), roots, strict=True) if r is not None])
-        yield (f"COPY {IN_PLAN} FROM $rows (from='{kind}', to='Plan')", f"{IN_PLAN} from {kind}",
-               pa.table({"from": uids, "to": pa.array([r for r in roots if r is not None], pa.string())}))
-    for kind in NODE_KINDS:
-        if kind in OBSERVATION_KINDS:
-            yield node_copy(kind)
-    for kind, (pairs, _) in EDGE_KINDS.items():
-        if observed(pairs):
-            yield from edge_copies(kind, pairs)
-
-
-def _uids(prefixes: Any, ids: Any) -> Any:
-    """`<prefix>:<id>` for each row, joined in Arrow."""
-    import pyarrow.compute as pc
-
-    return pc.binary_join_element_wise(prefixes, ids, ":")
-
-
-_SWITCHING = {"active": 0, "saved": 0.005}
-_SWITCHING_LOCK = threading.Lock()
-
-
-def _faster_switching(on: bool) -> None:
-    """Python's switch interval at SWITCH_INTERVAL while any load runs, and back to what it was after the last
-    one (two loads in one process may end in any order)."""
-    with _SWITCHING_LOCK:
-        if on:
-            if _SWITCHING["active"] == 0:
-                _SWITCHING["saved"] = sys.getswitchinterval()
-                sys.setswitchinterval(SWITCH_INTERVAL)
-            _SWITCHING["active"] += 1
-        else:
-            _SWITCHING["active"] -= 1
-            if _SWITCHING["active"] == 0:
-                sys.setswitchinterval(_SWITCHING["saved"])
-
-
-def ahead(items: Iterator[Any]) -> Iterator[Any]:
-    """`items`, each made in a thread while the caller works on the one before: while the engine copies one
-    table the next is converted on the core the engine leaves idle (it used ~1.2 of the 2 cores in `make bench`).
-    At most one item waits; an error raised making one is raised here.
-
-    The engine's threads take Python's lock now and then while they copy, so the overlap is partial (at 1000
-    plans with their readings the load is about the engine's COPY plus the conversion: bench/README.md); with
-    the default 5 ms switch interval they queued behind the converting thread and the COPYs ran 40% slower. So
-    while this runs the interval is 0.2 ms (measured in bench/README.md)."""
-    import queue
-
-    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        box.put((True, item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            box.put((False, None))
-        except BaseException as e:  # handed over to the caller's thread, raised there
-            box.put((False, e))
-
-    worker = threading.Thread(target=produce, name="kg-build-tables", daemon=True)
-    _faster_switching(True)
-    try:
-        worker.start()
-        while True:
-            more, item = box.get()
-            if not more:
-                if item is not None:
-                    raise item
-                return
-            yield item
-    finally:
-        try:
-            stop.set()
-            while worker.is_alive():  # the caller stopped early: free a producer blocked on the full box
-                with contextlib.suppress(queue.Empty):
-                    box.get_nowait()
-                worker.join(timeout=0.05)
-        finally:  # a second Ctrl-C while waiting still puts the interval back
-            _faster_switching(False)
-
-
 def _staged_counts(conn: Any) -> dict[str, int]:
     nodes = sum(conn.execute(f"MATCH (n:{kind}) RETURN count(n)").get_next()[0] for kind in NODE_KINDS)
     edges = sum(conn.execute(f"MATCH ()-[r:{kind}]->() RETURN count(r)").get_next()[0] for kind in EDGE_KINDS)
@@ -309,14 +154,6 @@ def ddl() -> list[str]:
     members = ", ".join(f"FROM {kind} TO Plan" for kind in NODE_KINDS if kind not in OBSERVATION_KINDS)
     out.append(f"CREATE REL TABLE {IN_PLAN}({members})")
     return out
-
-
-def membership(graphs: list[PlanGraph], nodes: dict[str, list[Any]]) -> list[str | None]:
-    """The `IN_PLAN` target of each row of one kind's node columns: the uid of its plan's Plan node, None for a
-    node of a graph without a Plan node (it has no membership: a plan is known by its Plan node)."""
-    firsts = ((g, next((n for n in g.made_nodes.values() if n.kind == "Plan"), None)) for g in graphs)  # no full scan
-    roots = {g.plan_id: f"{g.plan_id}:{plan.id}" for g, plan in firsts if plan is not None}
-    return [roots.get(plan) for plan in nodes["plan"]]
 
 
 class LadybugStore:
@@ -381,7 +218,8 @@ class LadybugStore:
         """Write the graphs into a new database at `staging` and check what it holds."""
         import ladybug
 
-        self._pool = build_pool(load_rows(graphs), self._pool_mib)
+        rows = load_rows(graphs)
+        self._pool = build_pool(rows, self._pool_mib)
         try:
             db = ladybug.Database(str(staging), buffer_pool_size=self._pool)
             conn = ladybug.Connection(db)
@@ -396,7 +234,8 @@ class LadybugStore:
             for statement in ddl():
                 conn.execute(statement)
             conn.execute("COMMIT")
-            for statement, target, table in ahead(copies(graphs)):
+            made = tables(graphs, staging.with_name(staging.name + ".tables"), rows, memory_cap() - self._pool)
+            for statement, target, table in made:
                 if table.num_rows:
                     try:
                         conn.execute(statement, {"rows": table})

@@ -1,0 +1,291 @@
+"""A large Ladybug load makes its tables in a forked child (kg.stores.ladybug_load.made_apart): the same graph
+as the threaded load, the child's errors raised in the builder, a child that dies or a builder that is killed
+leaving the previous graph, no process and no file behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.model import PlanGraph
+from kg.stores.base import StoreSettings, open_store
+from tests.conftest import PLAN_NODES, SEED
+
+
+def canonical(graph: PlanGraph) -> tuple[list[str], list[str]]:
+    data = graph.to_json()
+    return (sorted(json.dumps(n, sort_keys=True, ensure_ascii=False) for n in data["nodes"]),
+            sorted(json.dumps(e, sort_keys=True, ensure_ascii=False) for e in data["edges"]))
+
+
+def children() -> list[int]:
+    """This process's child processes that are copies of it (forked: same command line); Neo4j's JVM is not."""
+    me = Path("/proc/self/cmdline").read_bytes()
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            same = (entry / "cmdline").read_bytes() == me
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and same:
+            out.append(int(entry.name))
+    return out
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every load, however small, made in a child."""
+    import kg.stores.ladybug_load as load
+
+    monkeypatch.setattr(load, "FORK_ROWS", 0)
+
+
+def test_the_forked_load_builds_the_same_graph_as_the_threaded_one(tmp_path: Path, plan_graph: PlanGraph,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.stores.ladybug_load as load
+
+    seen: list[str] = []
+    made_apart = load.made_apart
+
+    def spy(graphs: list[PlanGraph], folder: Path) -> Iterator[tuple[str, str, Any]]:
+        seen.append(folder.name)
+        return made_apart(graphs, folder)
+
+    threaded = open_store(StoreSettings(path=tmp_path / "threaded.lbug"))
+    threaded.build(plan_graph)
+    assert not seen  # a plan's few thousand rows: made in a thread
+    monkeypatch.setattr(load, "FORK_ROWS", 0)
+    monkeypatch.setattr(load, "made_apart", spy)
+    apart = open_store(StoreSettings(path=tmp_path / "forked.lbug"))
+    apart.build(plan_graph)
+    assert seen == [f"forked.lbug.new-{os.getpid()}.tables"]
+    assert apart.counts() == threaded.counts() == plan_graph.counts()
+    assert plan_graph.counts()["nodes"].get("Reading")  # the seed's readings went through the child too
+    assert canonical(apart.read_graph()) == canonical(threaded.read_graph())
+    threaded.close()
+    apart.close()
+    assert not children()
+    assert sorted(p.name for p in tmp_path.iterdir() if "forked" in p.name) == [
+        ".forked.lbug.writer.lock", "forked.lbug", "forked.lbug.integrity.json"]
+
+
+def test_an_error_in_the_child_is_raised_in_the_builder(tmp_path: Path, plan_graph: PlanGraph, forked: None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.stores.ladybug_load as load
+    from kg.errors import StoreError
+
+    store = open_store(StoreSettings(path=tmp_path / "plan.lbug"))
+    store.build(plan_graph)
+    before = canonical(store.read_graph())
+    copies = load.copies
+
+    def failing(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
+        for number, item in enumerate(copies(graphs)):
+            if number == 3:
+                raise ValueError("a made-up failure while making the fourth table (第四张表)")
+            yield item
+
+    monkeypatch.setattr(load, "copies", failing)  # the child is a fork: it runs the patched module
+    with pytest.raises(ValueError, match=r"made-up failure while making the fourth table \(第四张表\)"):
+        store.build(plan_graph)
+
+    class Unpicklable(Exception):  # a local class: pickle cannot name it, so its text is sent
+        pass
+
+    def unpicklable(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
+        yield next(iter(copies(graphs)))
+        raise Unpicklable("made-up, and not picklable")
+
+    monkeypatch.setattr(load, "copies", unpicklable)
+    with pytest.raises(StoreError, match="the previous graph is unchanged: Unpicklable: made-up, and not picklable"):
+        store.build(plan_graph)
+    assert canonical(store.read_graph()) == before
+    store.close()
+    assert not children()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".plan.lbug.writer.lock", "plan.lbug",
+                                                          "plan.lbug.integrity.json"]
+
+
+def test_a_child_that_dies_fails_the_build_instead_of_shortening_the_graph(
+        tmp_path: Path, plan_graph: PlanGraph, forked: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.stores.ladybug_load as load
+    from kg.errors import StoreError
+
+    store = open_store(StoreSettings(path=tmp_path / "plan.lbug"))
+    store.build(plan_graph)
+    copies = load.copies
+
+    def killed(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
+        for number, item in enumerate(copies(graphs)):
+            if number == 5:
+                os.kill(os.getpid(), signal.SIGKILL)  # in the child: as the kernel's OOM killer would
+            yield item
+
+    monkeypatch.setattr(load, "copies", killed)
+    with pytest.raises(StoreError, match=r"the previous graph is unchanged.*stopped before the last one"):
+        store.build(plan_graph)
+    assert store.counts() == plan_graph.counts()
+    store.close()
+    assert not children()
+    assert not [p for p in tmp_path.iterdir() if ".new" in p.name]
+
+
+def test_no_room_or_no_fork_makes_the_tables_in_a_thread(tmp_path: Path, plan_graph: PlanGraph, forked: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Too little free disk beside the database for the child's files, or a fork the system refuses (no process
+    left to the user): the load makes its tables in a thread, and leaves no folder and no descriptor behind."""
+    import errno
+
+    import kg.stores.ladybug_load as load
+
+    monkeypatch.setattr(load, "FORK_DISK", 1 << 62)
+    threaded = open_store(StoreSettings(path=tmp_path / "a.lbug"))
+    threaded.build(plan_graph)
+    monkeypatch.undo()
+    monkeypatch.setattr(load, "FORK_ROWS", 0)
+    assert load._room_to_fork(tmp_path, 1 << 40)
+
+    def refused() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    fds = len(os.listdir("/proc/self/fd"))
+    store = open_store(StoreSettings(path=tmp_path / "b.lbug"))
+    store.build(plan_graph)
+    assert len(os.listdir("/proc/self/fd")) == fds
+    assert canonical(store.read_graph()) == canonical(threaded.read_graph())
+    store.close()
+    threaded.close()
+    assert not [p for p in tmp_path.iterdir() if ".new" in p.name]
+
+
+def test_a_full_disk_in_the_child_says_where_and_keeps_the_previous_graph(
+        tmp_path: Path, plan_graph: PlanGraph, forked: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import pyarrow.ipc
+
+    from kg.errors import StoreError
+
+    store = open_store(StoreSettings(path=tmp_path / "plan.lbug"))
+    store.build(plan_graph)
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pyarrow.ipc, "new_file", full)  # in the child, which is a fork of this process
+    with pytest.raises(StoreError) as caught:
+        store.build(plan_graph)
+    message = str(caught.value)
+    assert "the previous graph is unchanged" in message and "No space left on device" in message
+    assert f"plan.lbug.new-{os.getpid()}.tables" in message and "free space beside the database" in message
+    assert any("in the process making the tables" in note for note in getattr(caught.value.__cause__, "__notes__", []))
+    assert store.counts() == plan_graph.counts()
+    store.close()
+    assert not children()
+    assert not [p for p in tmp_path.iterdir() if ".new" in p.name]
+
+
+def test_a_builder_that_ignores_sigchld_still_builds(tmp_path: Path, plan_graph: PlanGraph, forked: None) -> None:
+    """A launcher that set SIGCHLD to SIG_IGN: the kernel reaps the child itself, and waiting for it must not fail
+    the build."""
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        store = open_store(StoreSettings(path=tmp_path / "plan.lbug"))
+        store.build(plan_graph)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert store.counts() == plan_graph.counts()
+    store.close()
+    assert not [p for p in tmp_path.iterdir() if ".new" in p.name]
+
+
+def test_a_caller_that_stops_early_leaves_no_child_and_no_file(tmp_path: Path, plan_graph: PlanGraph) -> None:
+    from kg.stores.ladybug_load import copies, made_apart
+
+    folder = tmp_path / "tables"
+    made = made_apart([plan_graph], folder)
+    first = next(made)
+    assert first[:2] == next(copies([plan_graph]))[:2]
+    assert first[2].equals(next(copies([plan_graph]))[2])
+    made.close()
+    assert not children() and not folder.exists()
+
+
+def test_kill_9_of_a_forked_build_stops_its_child_and_the_next_build_cleans_up(tmp_path: Path) -> None:
+    db = tmp_path / "plan.lbug"
+    slow = ("import sys, time\n"
+            "import kg.stores.ladybug_load as load\n"
+            "load.FORK_ROWS = 0\n"
+            "copies = load.copies\n"
+            "def slow(graphs):\n"
+            "    for item in copies(graphs):\n"
+            "        time.sleep(0.2)\n"
+            "        yield item\n"
+            "load.copies = slow\n"
+            "from kg.cli import main\n"
+            "sys.argv = ['kg', 'build', '--seed', sys.argv[1], '--db', sys.argv[2]]\n"
+            "main()\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG")}
+    build = [sys.executable, "-c", slow, str(SEED), str(db)]
+    assert subprocess.run(build, capture_output=True, text=True, env=env, timeout=300).returncode == 0
+    proc = subprocess.Popen(build, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".tables") and any(p.iterdir()) for p in tmp_path.iterdir() if p.is_dir()):
+        assert time.monotonic() < deadline and proc.poll() is None, "the child never wrote a table"
+        time.sleep(0.05)
+    child = [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and _parent(e) == proc.pid]
+    assert len(child) == 1
+    assert ".plan.lbug.writer.lock" in _open_files(proc.pid)
+    assert ".plan.lbug.writer.lock" not in _open_files(child[0])  # else, outliving a killed build, it holds the lock
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 30  # it finishes the table it is making, sees the builder gone, and stops
+    while Path(f"/proc/{child[0]}").exists() and _state(child[0]) != "Z":
+        assert time.monotonic() < deadline, "the child outlived the killed build"
+        time.sleep(0.05)
+    assert any(p.name.endswith(".tables") for p in tmp_path.iterdir())  # left for the next build
+    result = subprocess.run(build, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".plan.lbug.writer.lock", "plan.lbug",
+                                                          "plan.lbug.integrity.json"]
+    check = open_store(StoreSettings(path=db))
+    assert sum(check.counts()["nodes"].values()) == PLAN_NODES
+    check.close()
+
+
+def _open_files(pid: int) -> set[str]:
+    """The names of the files a process has open."""
+    out = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            out.add(os.path.basename(os.readlink(fd)))
+        except OSError:  # closed meanwhile
+            continue
+    return out
+
+
+def _parent(entry: Path) -> int | None:
+    try:
+        return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "gone"
