@@ -45,7 +45,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
-# The last two runs side by side, new/old per row; rows > 20% slower on the same machine are flagged.
+# The newest run beside the one before it of the same steps and sizes, new/old per row; rows > 20% slower on the same machine are flagged.
 bench-compare: $(STAMP)
 	$(BIN)/python bench/run.py --compare
 

@@ -36,12 +36,18 @@ def commit(root: Path) -> str:
 
 
 def save(results: dict[str, Any], folder: Path = RESULTS_DIR) -> Path:
-    """Write the run as its own file and as latest.json; returns the run's file."""
+    """Write the run as its own file, and as latest.json unless a fuller run is kept; returns the run's file.
+
+    latest.json (what the README's table is made from) is the run that started last among those that measured
+    the most steps: a run of one step (`BENCH_STEPS=scale BENCH_SCALE=10000`) is kept in the history beside the
+    full runs but does not replace the full table. Two runs can overlap: the one that started last counts."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = re.sub(r"[^0-9TZ]", "", results["started"])
     name = f"{stamp}-{re.sub(r'[^0-9a-z+]', '', results['commit'])}.json"
     _write(folder / name, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    newest = runs(folder)[-1]  # two runs can overlap: latest.json is the one that started last
+    saved = runs(folder)
+    most = max(len(r.get("steps") or ()) for r in saved)
+    newest = [r for r in saved if len(r.get("steps") or ()) == most][-1]
     newest.pop("_file")
     _write(folder / LATEST, json.dumps(newest, ensure_ascii=False, indent=2) + "\n")
     return folder / name
@@ -62,6 +68,19 @@ def runs(folder: Path = RESULTS_DIR) -> list[dict[str, Any]]:
             run["_file"] = path.name
             out.append(run)
     return sorted(out, key=lambda r: (r.get("started") or r.get("date") or "", r["_file"]))
+
+
+def pair(saved: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What `make bench-compare` compares: the newest run and the newest before it that measured the same steps
+    at the same sizes (a one-step N=10,000 run against the one before it, not against a full run), else the run
+    just before it. `saved` is oldest first and holds at least two runs."""
+    new = saved[-1]
+    same = [r for r in saved[:-1] if _shape(r) == _shape(new)]
+    return (same[-1] if same else saved[-2]), new
+
+
+def _shape(run: dict[str, Any]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    return tuple(run.get("steps") or ()), tuple(run.get("scale_sizes") or ())
 
 
 def flatten(results: dict[str, Any]) -> dict[str, float]:

@@ -410,7 +410,8 @@ def main() -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--compare", action="store_true", help="print the last two runs side by side and exit")
+    parser.add_argument("--compare", action="store_true",
+                        help="print the newest run beside the one before it of the same steps and sizes, and exit")
     parser.add_argument("--readme", action="store_true",
                         help="rewrite the README's benchmark block from bench/results/latest.json and exit")
     args = parser.parse_args()
@@ -418,7 +419,7 @@ def main() -> None:
         saved = history.runs()
         if len(saved) < 2:
             raise SystemExit(f"bench/results holds {len(saved)} run(s); `make bench` makes another")
-        text, _ = history.compare(saved[-2], saved[-1])
+        text, _ = history.compare(*history.pair(saved))
         print(text)
         return
     if args.readme:

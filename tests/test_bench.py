@@ -77,6 +77,25 @@ def test_history_keeps_one_file_per_run_and_compares_the_last_two(tmp_path: Path
     assert "SLOWER by 30%" in text and "1.30" in text and "0.92" in text and "nodes" not in text
 
 
+def test_a_one_step_run_is_kept_but_does_not_replace_the_full_table(tmp_path: Path) -> None:
+    """`BENCH_STEPS=scale BENCH_SCALE=10000`: kept in the history, compared with the run of its own shape, while
+    latest.json (the README's table) stays the newest full run."""
+    full = {"steps": ["startup", "build", "scale"], "scale_sizes": [1, 1000]}
+    one = {"steps": ["scale"], "scale_sizes": [10000]}
+    history.save({**_run("2026-11-27T09:00:00Z", "EPYC", 0.010, 1.2), **one}, tmp_path)
+    history.save({**_run("2026-11-27T10:00:00Z", "EPYC", 0.010, 1.2), **full}, tmp_path)
+    history.save({**_run("2026-11-27T11:00:00Z", "EPYC", 0.011, 1.2), **full}, tmp_path)
+    history.save({**_run("2026-11-27T12:00:00Z", "EPYC", 0.020, 1.3), **one}, tmp_path)
+    assert len(list(tmp_path.glob("2026*.json"))) == 4
+    assert json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))["started"] == "2026-11-27T11:00:00Z"
+    old, new = history.pair(history.runs(tmp_path))
+    assert (old["started"], new["started"]) == ("2026-11-27T09:00:00Z", "2026-11-27T12:00:00Z")
+    history.save({**_run("2026-11-27T13:00:00Z", "EPYC", 0.020, 1.3), "steps": ["progress"], "scale_sizes": [5]},
+                 tmp_path)
+    old, new = history.pair(history.runs(tmp_path))  # no run of its shape before it: the one just before
+    assert (old["started"], new["started"]) == ("2026-11-27T12:00:00Z", "2026-11-27T13:00:00Z")
+
+
 def test_history_flags_nothing_across_machines(tmp_path: Path) -> None:
     _, flagged = history.compare(_run("a", "EPYC", 0.010, 1.0), _run("b", "Xeon", 0.050, 3.0))
     assert flagged == []
