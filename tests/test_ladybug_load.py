@@ -46,10 +46,11 @@ def children() -> list[int]:
 
 @pytest.fixture
 def forked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every load, however small, made in a child."""
+    """Every load, however small, made in a child, whatever the disk this machine has free."""
     import kg.stores.ladybug_load as load
 
     monkeypatch.setattr(load, "FORK_ROWS", 0)
+    monkeypatch.setattr(load, "FORK_DISK", 0)
 
 
 def test_the_forked_load_builds_the_same_graph_as_the_threaded_one(tmp_path: Path, plan_graph: PlanGraph,
@@ -67,6 +68,7 @@ def test_the_forked_load_builds_the_same_graph_as_the_threaded_one(tmp_path: Pat
     threaded.build(plan_graph)
     assert not seen  # a plan's few thousand rows: made in a thread
     monkeypatch.setattr(load, "FORK_ROWS", 0)
+    monkeypatch.setattr(load, "FORK_DISK", 0)
     monkeypatch.setattr(load, "made_apart", spy)
     apart = open_store(StoreSettings(path=tmp_path / "forked.lbug"))
     apart.build(plan_graph)
@@ -155,7 +157,9 @@ def test_no_room_or_no_fork_makes_the_tables_in_a_thread(tmp_path: Path, plan_gr
     threaded.build(plan_graph)
     monkeypatch.undo()
     monkeypatch.setattr(load, "FORK_ROWS", 0)
+    monkeypatch.setattr(load, "FORK_DISK", 0)
     assert load._room_to_fork(tmp_path, 1 << 40)
+    assert not load._room_to_fork(tmp_path, 1 << 20)  # the child could not copy this process's pages in 1 MiB
 
     def refused() -> int:
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
@@ -229,6 +233,7 @@ def test_kill_9_of_a_forked_build_stops_its_child_and_the_next_build_cleans_up(t
     slow = ("import sys, time\n"
             "import kg.stores.ladybug_load as load\n"
             "load.FORK_ROWS = 0\n"
+            "load.FORK_DISK = 0\n"
             "copies = load.copies\n"
             "def slow(graphs):\n"
             "    for item in copies(graphs):\n"
