@@ -83,16 +83,22 @@ def import_cmd(
     store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB, plan: PlanOpt = None,
 ) -> None:
     """Check every row of the returned sheets, then keep them: a sheet replaces that department's rows for that
-    period (earlier versions are kept). Any invalid row: every problem listed, exit 2, nothing kept.
+    period (earlier versions are kept). Any invalid row: every problem listed, exit 2, nothing kept. Two imports
+    into one ledger at once take turns (the second waits).
 
     Example: kg progress ledger import 台账-市商务局.xlsx 台账-市科技局.xlsx
     """
+    from kg.lock import writer_lock
     from kg.progress.ledger import read_returned, save
     from kg.progress.tasks import load_rules
 
     graph = read_plan(store, db, plan)
     imported = read_returned(files, graph, load_rules().statuses)
-    saved = save(imported.rows, ledger, graph.plan_id)
+    from kg.output import writable_folder
+
+    writable_folder(ledger.parent, ledger)  # its lock sits beside it
+    with writer_lock(ledger, "kg progress ledger import", wait=True):  # two at once would take the same version
+        saved = save(imported.rows, ledger, graph.plan_id)
     for s in saved:
         replaced = f", replaces version {s.version - 1}" if s.version > 1 else ""
         say(f"{s.period} {graph.nodes[s.department].name}: {s.rows} row(s), version {s.version}{replaced}")

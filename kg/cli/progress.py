@@ -108,20 +108,24 @@ def readings_import_cmd(
 ) -> None:
     """Check a readings file against the plan and append it to the seed's readings.csv (revisions are kept, never
     overwritten); run `kg build` afterwards to assess them. Any problem: every one listed as file:line, exit 2,
-    nothing written.
+    nothing written. Two imports into one seed at once take turns (the second waits).
 
     Example: kg progress readings import readings-2025-q2.xlsx
     """
     from kg.ingest.seed import DEFAULT_SEED, load_plan
+    from kg.lock import writer_lock
     from kg.progress.graph import READINGS_FILE
     from kg.progress.readings import merge_into, read_readings
 
     folder = seed or DEFAULT_SEED
-    graph = load_plan(folder)  # the plan, with the readings already in the seed validated
     target = folder / READINGS_FILE
-    existing = read_readings(target, graph) if target.exists() else []
-    new = read_readings(file, graph, existing)
-    added = merge_into(target, new)
+    # one import at a time, the others waiting: each checks its file against the readings already kept (a second
+    # final, a revision) and appends to them, so two at once could each miss the other's rows or overwrite them
+    with writer_lock(target, "kg progress readings import", wait=True):
+        graph = load_plan(folder)  # the plan, with the readings already in the seed validated
+        existing = read_readings(target, graph) if target.exists() else []
+        new = read_readings(file, graph, existing)
+        added = merge_into(target, new)
     say(f"{added} reading(s) added to {target} ({len(new) - added} already there); "
                "run `kg build` to assess them")
 

@@ -50,7 +50,12 @@ def read_bytes(path: Path) -> bytes:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise UsageError(f"{path}: {size} bytes is too large (at most {MAX_BYTES // (1024 * 1024)} MB)")
-        return path.read_bytes()
+        with path.open("rb") as f:  # a device or a pipe has no size: read no more than the most a file may hold
+            data = f.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise UsageError(f"{path}: more than {MAX_BYTES // (1024 * 1024)} MB, too large (at most "
+                             f"{MAX_BYTES // (1024 * 1024)} MB)")
+        return data
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except PermissionError:

@@ -90,7 +90,8 @@ def readings_by_column(path: Path, table: Table, graph: PlanGraph) -> list[Readi
     sources, published = cells["source"], cells["published"]
     if "" in set(sources) or any(p and not RE_DATE.match(p) for p in set(published)):
         return None
-    if any(text.startswith(FORMULA_START) for column in ("source", "quote", "note") for text in set(cells[column])):
+    if any(text.startswith(FORMULA_START) for column in ("source", "quote", "note", "geo")
+           for text in set(cells[column])):
         return None
 
     kinds = {code: indicators[code].props.get("indicator_kind") for code in codes_of.values()}

@@ -134,7 +134,7 @@ def by_task(milestones: list[Milestone]) -> dict[str, list[Milestone]]:
 
 def period_window(period: str) -> tuple[date, date]:
     """'2025-06' -> (2025-06-01, 2025-06-30)."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    match = re.fullmatch(r"(\d{4})-(\d{2})", period, re.ASCII)
     if not match or not 1 <= int(match[2]) <= 12:
         raise UsageError(f"period {period!r} is not valid (valid: YYYY-MM, e.g. 2025-06)")
     year, month = int(match[1]), int(match[2])

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from kg.model import PlanGraph
+from kg.output import spreadsheet_safe
 from kg.progress.readings import Reading, mark_counting
 
 DATA_COLUMNS = ("Year", "Units", "GeoCode", "Basis", "Status", "Value")
@@ -17,11 +18,6 @@ DATA_COLUMNS = ("Year", "Units", "GeoCode", "Basis", "Status", "Value")
 
 def _code(indicator: str) -> str:
     return indicator.replace(".", "-")
-
-
-def _safe(cell: str) -> str:
-    """A text cell a spreadsheet would run as a formula is written with a leading apostrophe."""
-    return "'" + cell if cell[:1] in ("=", "+", "@") else cell
 
 
 def export_open_sdg(graph: PlanGraph, readings: list[Reading], folder: Path) -> int:
@@ -40,7 +36,8 @@ def export_open_sdg(graph: PlanGraph, readings: list[Reading], folder: Path) -> 
         writer.writerow(DATA_COLUMNS)
         for r in mine:
             geo = "" if r.geo == "沈阳市" else r.geo  # Open SDG: an empty GeoCode is the headline series
-            writer.writerow([r.period.text, _safe(r.unit), _safe(geo), r.basis, r.status, f"{r.value:g}"])
+            writer.writerow([r.period.text, spreadsheet_safe(r.unit), spreadsheet_safe(geo), r.basis, r.status,
+                             f"{r.value:g}"])
         write_atomic(folder / "data" / f"indicator_{_code(ind.id)}.csv", buf.getvalue())
         status = "complete" if mine else "notstarted"
         title = json.dumps(ind.name, ensure_ascii=False)  # a JSON string is a valid YAML scalar

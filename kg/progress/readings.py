@@ -13,6 +13,7 @@ import csv
 import functools
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -36,7 +37,7 @@ MAGNITUDES = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "亿": 1e8, "千�
 BASE_UNITS = {"美元": "USD", "元": "CNY", "%": "percent", "个百分点": "percentage_points", "人": "people",
               "家": "firms", "个": "count", "天": "days", "吨": "tonnes", "公里": "km", "亩": "mu", "index": "index"}
 RE_UNIT = re.compile(r"^(万亿|千亿|百亿|亿|千万|百万|万)?(美元|元|%|个百分点|人|家|个|天|吨|公里|亩|index)$")
-RE_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$")
+RE_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$", re.ASCII)
 RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -57,8 +58,10 @@ class Period:
 
 
 def parse_period(text: str) -> Period | None:
-    """2024 -> Dec 2024; 2024-Q2 -> Jun; 2024-H1 -> Jun; 2024-06 -> Jun. None when not a period."""
-    m = RE_PERIOD.match(text.strip())
+    """2024 -> Dec 2024; 2024-Q2 -> Jun; 2024-H1 -> Jun; 2024-06 -> Jun. None when not a period. Full-width
+    characters as typed in a Chinese input method (２０２４－Ｑ２) are read as their ASCII forms, so the same
+    period is one period; other digits are not periods."""
+    m = RE_PERIOD.match(unicodedata.normalize("NFKC", text).strip())
     if not m:
         return None
     year, part = int(m.group(1)), m.group(2)
@@ -285,7 +288,7 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
         if published and not RE_DATE.match(published):
             problems.add(where, f"published {published!r} is not a date (valid: 2024-01-23)")
             bad = True
-        for column, text in (("source", source), ("quote", quote), ("note", note)):
+        for column, text in (("source", source), ("quote", quote), ("note", note), ("geo", geo)):
             if text.startswith(FORMULA_START):
                 problems.add(where, f"{column} starts with {text[0]!r}, which a spreadsheet would run as a "
                              "formula (valid: text that starts otherwise)")

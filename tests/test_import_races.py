@@ -1,0 +1,161 @@
+"""Found by a hostile probe of the plan-run commands: two imports at once, formula cells in columns not checked
+before, full-width periods, a device as the input file. Each case in real processes where it is about races."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED
+
+KG = str(Path(sys.executable).parent / "kg")
+COLUMNS = ["indicator", "period", "value", "unit", "basis", "geo", "status", "source", "published", "quote", "light",
+           "note"]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG", "KG_LANG")}
+
+
+def _monthly() -> list[dict[str, str]]:
+    from bench.run import monthly_readings, structure_only
+    from kg.ingest.seed import load_plan
+
+    rows, _ = monthly_readings(structure_only(load_plan(SEED)))
+    return rows
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_two_readings_imports_at_once_keep_both(seed_copy: Path, tmp_path: Path) -> None:
+    """Each import reads the kept readings, checks its file against them and appends: at once, without a lock, one
+    could overwrite the other's rows (seen in 1 of 5 runs). Now the second waits; three rounds of two."""
+    rows = _monthly()
+    for round_ in range(3):
+        part = rows[round_ * 240:(round_ + 1) * 240]
+        a = _write(tmp_path / f"a{round_}.csv", part[:120])
+        b = _write(tmp_path / f"b{round_}.csv", part[120:])
+        procs = [subprocess.Popen([KG, "progress", "readings", "import", "--seed", str(seed_copy), str(f)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+                 for f in (a, b)]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0 and "120 reading(s) added" in out, err
+    with (seed_copy / "readings.csv").open(encoding="utf-8-sig", newline="") as f:
+        kept = {(r["indicator"], r["period"]) for r in csv.DictReader(f)}
+    assert {(r["indicator"], r["period"]) for r in rows[:720]} <= kept
+
+
+def test_two_ledger_imports_at_once_take_different_versions(tmp_path: Path) -> None:
+    """Two returned sheets for the same departments and month imported at once: each becomes its own version
+    (without a lock both took the same number and one replaced the other)."""
+    db = tmp_path / "plan.lbug"
+    built = subprocess.run([KG, "build", "--seed", str(SEED), "--db", str(db)], capture_output=True, text=True,
+                           env=_env(), timeout=300)
+    assert built.returncode == 0, built.stderr
+    text = (SEED / "examples" / "ledger-2025-06.csv").read_text(encoding="utf-8-sig")
+    sheets = []
+    for name in ("甲", "乙"):
+        lines = text.splitlines()
+        header = lines[0].split(",")
+        at = header.index("下步计划")
+        rows = list(csv.reader(lines))
+        for row in rows[1:]:
+            row[at] = f"{name}的下步计划"
+        path = tmp_path / f"sheet-{name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows)
+        sheets.append(path)
+    ledger = tmp_path / "ledger"
+    for _ in range(2):
+        procs = [subprocess.Popen([KG, "progress", "ledger", "import", "--ledger", str(ledger), "--db", str(db),
+                                   str(sheet)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=_env()) for sheet in sheets]
+        for p in procs:
+            _, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err
+    files = sorted(p.name for p in ledger.rglob("*.csv"))
+    departments = {name.split(".v")[0] for name in files}
+    assert files == sorted(f"{d}.v{n}.csv" for d in departments for n in (1, 2, 3, 4))
+
+
+def test_a_formula_in_geo_is_refused_by_both_checks(seed_copy: Path, tmp_path: Path) -> None:
+    """geo was written into readings.csv unchecked; the column-wise and the row-by-row check refuse it alike."""
+    rows = _monthly()[:3]
+    rows[1] = {**rows[1], "geo": "=HYPERLINK(\"http://example.invalid\")"}
+    clean = _write(tmp_path / "clean.csv", rows)  # well formed: the column-wise check sees it first
+    ragged = tmp_path / "ragged.csv"  # a blank row: read row by row
+    ragged.write_text(clean.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    before = (seed_copy / "readings.csv").read_bytes()
+    for path in (clean, ragged):
+        result = subprocess.run([KG, "progress", "readings", "import", "--seed", str(seed_copy), str(path)],
+                                capture_output=True, text=True, env=_env(), timeout=300)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"{path}:3" in result.stderr and "geo starts with '='" in result.stderr, result.stderr
+    assert (seed_copy / "readings.csv").read_bytes() == before
+
+
+def test_the_open_sdg_export_quotes_every_formula_start(tmp_path: Path) -> None:
+    from kg.ingest.seed import load_plan
+    from kg.progress.opensdg import export_open_sdg
+    from kg.progress.readings import Reading, parse_period
+
+    graph = load_plan(SEED)
+    period = parse_period("2024")
+    assert period is not None
+    readings = [Reading("I1.1", period, 5.0, "%", "yoy_growth", geo, "final", "example: made up", "2025-01-20")
+                for geo in ("-cmd|' /C calc'!A0", "-2+3", "\tx", "沈阳市")]
+    export_open_sdg(graph, readings, tmp_path)
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "data").glob("*.csv")))
+    cells = [cell for row in csv.reader(text.splitlines()) for cell in row]
+    assert "'-cmd|' /C calc'!A0" in cells and "'-2+3" in cells and "'\tx" in cells  # 沈阳市: the headline, ''
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t") and c != "-"]
+
+
+def test_full_width_periods_are_the_same_period(seed_copy: Path, tmp_path: Path) -> None:
+    """２０２４ typed in a Chinese input method is 2024: a second final for it is refused, and it is kept in ASCII."""
+    from kg.progress.readings import parse_period
+
+    period = parse_period("２０２４－Ｑ２")
+    assert period is not None and period.text == "2024-Q2" and period.end == "2024-06"
+    assert parse_period("٢٠٢٤") is None  # other digits are not a period
+    base = {"indicator": "I3.4", "value": "31", "unit": "%", "basis": "level", "status": "final",
+            "source": "example: made up for a test", "published": "2025-02-01"}
+    first = _write(tmp_path / "first.csv", [{**base, "period": "２０２４"}])
+    result = subprocess.run([KG, "progress", "readings", "import", "--seed", str(seed_copy), str(first)],
+                            capture_output=True, text=True, env=_env(), timeout=300)
+    if result.returncode == 0:  # the seed has no final for I3.4 in 2024: the second one must be refused
+        second = _write(tmp_path / "second.csv", [{**base, "period": "2024", "value": "35"}])
+        again = subprocess.run([KG, "progress", "readings", "import", "--seed", str(seed_copy), str(second)],
+                               capture_output=True, text=True, env=_env(), timeout=300)
+        assert again.returncode == 2 and "final" in again.stderr, again.stderr
+        kept = (seed_copy / "readings.csv").read_text(encoding="utf-8-sig")
+        assert "２" not in kept and "I3.4,2024,31" in kept
+    else:  # already a final for it in the seed: refused as a second final, not taken as another period
+        assert result.returncode == 2 and "final" in result.stderr, result.stderr
+
+
+def test_report_refuses_a_full_width_month(tmp_path: Path) -> None:
+    result = subprocess.run([KG, "report", "--period", "２０２５-０６", "-o", str(tmp_path / "b.docx"), "--seed",
+                             str(SEED)], capture_output=True, text=True, env=_env(), timeout=300)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "is not valid (valid: YYYY-MM" in result.stderr and not (tmp_path / "b.docx").exists()
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_device_as_the_readings_file_is_refused_without_reading_it_all(seed_copy: Path, device: str) -> None:
+    result = subprocess.run(["bash", "-c", f"ulimit -v 4000000; exec {KG} progress readings import --seed "
+                             f"{seed_copy} {device}"], capture_output=True, text=True, env=_env(), timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{device}: more than" in result.stderr and "too large" in result.stderr, result.stderr
