@@ -209,9 +209,34 @@ def test_the_guard_is_linear_in_the_length_of_the_query(unit: str) -> None:
     import contextlib
     import time
 
+    from kg.guard import tokenize
+
     cypher = f"MATCH (n) RETURN n {unit * (100_000 // len(unit))}"
     t = time.perf_counter()
     with contextlib.suppress(ReadOnlyError):
-        check_read_only(cypher)
+        list(tokenize(cypher))  # the guard itself refuses so long a text first (below)
     took = time.perf_counter() - t
     assert took < 4.0, f"{len(cypher)} characters took {took:.2f} s"
+
+
+@pytest.mark.parametrize("cypher", [
+    "RETURN " + "+".join(["1"] * 30_000),  # crashed Ladybug's parser (a segfault) after 112 s
+    "RETURN " + "(" * 5_000 + "1" + ")" * 5_000,  # crashed it after 19 s
+    "RETURN " + "[" * 101 + "]" * 101,
+    "MATCH (n) WHERE n.id IN [" + "{a: " * 101 + "1" + "}" * 101 + "] RETURN n",
+])
+def test_text_the_engine_cannot_parse_is_refused_before_it_sees_it(cypher: str) -> None:
+    from kg.errors import QueryLimitError
+    from kg.guard import MAX_CHARS, MAX_DEPTH
+
+    with pytest.raises(QueryLimitError, match=rf"at most ({MAX_CHARS}|{MAX_DEPTH})\)"):
+        check_read_only(cypher)
+
+
+def test_the_limits_leave_room_for_real_queries() -> None:
+    from kg.guard import MAX_CHARS, MAX_DEPTH
+
+    ids = ", ".join(f"'T{n}'" for n in range(1, 500))  # every task of a large plan named in a list
+    check_read_only(f"MATCH (t:Task) WHERE t.id IN [{ids}] RETURN t.id")
+    check_read_only("RETURN " + "(" * MAX_DEPTH + "1" + ")" * MAX_DEPTH)
+    check_read_only("RETURN '" + "x" * (MAX_CHARS - 9) + "'")

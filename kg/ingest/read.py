@@ -20,6 +20,9 @@ from kg.errors import UsageError
 TEXT_SUFFIXES = (".txt", ".md", ".text", "")
 ENCODINGS = ("utf-8", "gb18030")  # what Chinese government files use; GB18030 is a superset of GBK and GB2312
 MAX_BYTES = 64 * 1024 * 1024  # a plan or a 分工 table is a few MB at most; more is not a document of this genre
+# What a .docx or .xlsx may unpack to: its XML compresses ~10x, so a real one is far below; a crafted 1.5 MB .docx
+# unpacked to 900 MB and took 4 GB of memory to read
+MAX_UNPACKED = 256 * 1024 * 1024
 
 
 @dataclass
@@ -112,7 +115,23 @@ def read_document(path: Path, encoding: str | None = None) -> Document:
     return Document(path, text, "text", used)
 
 
+def check_unpacked(data: bytes, path: Path) -> None:
+    """Refuse a zip package (.docx, .xlsx) whose parts would unpack to more than MAX_UNPACKED, before any is read;
+    one that is not a readable zip is left to its reader, which says so."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(part.file_size for part in package.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    if unpacked > MAX_UNPACKED:
+        raise UsageError(f"{path}: unpacks to {unpacked // (1024 * 1024)} MB, too large (at most "
+                         f"{MAX_UNPACKED // (1024 * 1024)} MB unpacked)")
+
+
 def _docx_text(data: bytes, path: Path) -> str:
+    check_unpacked(data, path)
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -194,6 +213,7 @@ def read_tables(path: Path, encoding: str | None = None) -> list[Table]:
 
 
 def _xlsx_tables(data: bytes, path: Path) -> list[Table]:
+    check_unpacked(data, path)
     import warnings
 
     from openpyxl import load_workbook
@@ -226,6 +246,7 @@ def _cell_text(value: object) -> str:
 
 
 def _docx_tables(data: bytes, path: Path) -> list[Table]:
+    check_unpacked(data, path)
     import docx
 
     try:

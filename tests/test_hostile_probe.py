@@ -1,5 +1,6 @@
-"""Found by a hostile probe of the plan-run commands: two imports at once, formula cells in columns not checked
-before, full-width periods, a device as the input file. Each case in real processes where it is about races."""
+"""Found by hostile probes of the commands: two imports at once, formula cells in columns not checked before,
+full-width periods, a device as the input file, a package that unpacks to gigabytes. Each case in real processes
+where it is about races or memory."""
 
 from __future__ import annotations
 
@@ -159,3 +160,59 @@ def test_a_device_as_the_readings_file_is_refused_without_reading_it_all(seed_co
                              f"{seed_copy} {device}"], capture_output=True, text=True, env=_env(), timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{device}: more than" in result.stderr and "too large" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx"])
+def test_a_package_that_unpacks_past_the_limit_is_refused_before_it_is_read(tmp_path: Path, suffix: str) -> None:
+    """A 1.5 MB .docx unpacking to 900 MB took 4 GB and a minute; now the sizes its zip declares are checked first."""
+    import zipfile
+
+    from kg.ingest.read import MAX_UNPACKED
+
+    bomb = tmp_path / f"bomb{suffix}"
+    part = "word/document.xml" if suffix == ".docx" else "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z, z.open(part, "w", force_zip64=True) as f:
+        chunk = b"<w:t>" + b" " * (1 << 20)
+        for _ in range(MAX_UNPACKED // len(chunk) + 2):
+            f.write(chunk)
+    assert bomb.stat().st_size < MAX_UNPACKED // 100
+    command = ["parse", str(bomb)] if suffix == ".docx" else ["assign", "import", str(bomb), "-o",
+                                                               str(tmp_path / "review.csv")]
+    result = subprocess.run(["bash", "-c", 'ulimit -v 3000000; exec "$@"', "kg", KG, *command], capture_output=True,
+                            text=True, env=_env(), timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert f"{bomb}: unpacks to" in result.stderr and "too large" in result.stderr, result.stderr
+
+
+def test_a_small_real_docx_still_reads(tmp_path: Path) -> None:
+    import docx
+
+    from kg.ingest.read import read_document
+
+    document = docx.Document()
+    document.add_paragraph("一、总体要求")
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    assert "总体要求" in read_document(path).text
+
+
+@pytest.mark.parametrize(("used", "given", "message"), [
+    ({"x"}, set(), r"uses \$x but no -p x VALUE"),
+    ({"n"}, {"nn"}, r"uses \$n but no -p n VALUE"),
+    ({"n"}, {"n", "nn"}, r"-p nn: the query has no \$nn \(its parameters: \$n\)"),
+    (set(), {"y"}, r"-p y: the query has no \$y \(its parameters: none\)"),
+])
+def test_cypher_parameters_missing_or_unused_are_refused(used: set[str], given: set[str], message: str) -> None:
+    """`kg cypher` ran with a $x nobody gave (null: no rows) or a mistyped -p (ignored: wrong rows), exit 0."""
+    from kg.cli.query import check_params
+    from kg.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        check_params(used, given)
+
+
+def test_cypher_parameters_filled_in_are_not_missing() -> None:
+    from kg.cli.query import check_params
+
+    check_params({"plan", "task_uid", "n"}, {"task", "n"})  # $plan filled in, $task_uid from -p task
+    check_params(set(), set())
