@@ -216,3 +216,36 @@ def test_cypher_parameters_filled_in_are_not_missing() -> None:
 
     check_params({"plan", "task_uid", "n"}, {"task", "n"})  # $plan filled in, $task_uid from -p task
     check_params(set(), set())
+
+
+def test_numbers_are_read_as_published_and_nothing_else() -> None:
+    """float() took 1,5 (commas dropped) as 15 and 1_000 as 1000; a ledger's 进度 5_0 as 50."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from kg.progress.readings import parse_number
+
+    assert [parse_number(t) for t in ("1,234.5", "-3.2", "１２", ".5", "1e3")] == [1234.5, -3.2, 12.0, 0.5, 1000.0]
+    assert [parse_number(t) for t in ("1,5", "1_000", "12,34", "nan", "inf", "1e309", "e5", "", "-")] == [None] * 9
+
+    @given(st.text(alphabet="0123456789.,eE+-_ \u3000１", max_size=12))
+    def never_raises(text: str) -> None:
+        value = parse_number(text)
+        if value is not None:
+            assert "_" not in text and value == value
+
+    @given(st.floats(allow_nan=False, allow_infinity=False))
+    def plain_floats_read_back(x: float) -> None:
+        assert parse_number(repr(x)) == x
+
+    never_raises()
+    plain_floats_read_back()
+
+
+def test_a_misgrouped_number_is_refused_at_its_line(seed_copy: Path, tmp_path: Path) -> None:
+    rows = _monthly()[:4]
+    rows[2] = {**rows[2], "value": "1,5"}
+    path = _write(tmp_path / "comma.csv", rows)
+    result = subprocess.run([KG, "progress", "readings", "import", "--seed", str(seed_copy), str(path)],
+                            capture_output=True, text=True, env=_env(), timeout=300)
+    assert result.returncode == 2 and f"{path}:4" in result.stderr and "'1,5' is not a number" in result.stderr

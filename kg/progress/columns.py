@@ -28,6 +28,7 @@ from kg.progress.readings import (
     _indicators,
     _unit_problem,
     _year_range,
+    parse_number,
     parse_period,
 )
 
@@ -99,11 +100,8 @@ def readings_by_column(path: Path, table: Table, graph: PlanGraph) -> list[Readi
     for raw in set(cells["value"]):
         if not raw:
             continue
-        try:
-            value = float(raw.replace(",", "") if "," in raw else raw)
-        except ValueError:
-            return None
-        if value != value or value in (float("inf"), float("-inf")):
+        value = parse_number(raw)
+        if value is None:
             return None
         values_of[raw] = value
     values: list[float | None] = []

@@ -18,6 +18,7 @@ from typing import Any
 from kg.errors import UsageError
 from kg.model import PlanGraph, natural_key
 from kg.progress.milestones import Milestone, by_task, check_period, current_milestone
+from kg.progress.readings import parse_number
 
 LEDGER_SHEET = "台账"
 MILESTONE_SHEET = "时间节点"
@@ -307,11 +308,10 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
                 expected = graph.nodes[meta["department"]].name if meta["department"] in graph.nodes else "?"
                 problems.append(f"{where}: 填报单位 {label} differs from the workbook's department "
                                 f"(valid: {expected})")
-            try:
-                progress = float(get("进度(%)").removesuffix("%"))
-                if not 0 <= progress <= 100:
-                    raise ValueError
-            except ValueError:
+            number = parse_number(get("进度(%)").removesuffix("%"))
+            if number is not None and 0 <= number <= 100:
+                progress = number
+            else:
                 problems.append(f"{where}: 进度(%) {get('进度(%)')!r} is not a number from 0 to 100 (valid: 0 to 100)")
                 progress = 0.0
             status = get("状态")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -76,6 +77,19 @@ def parse_period(text: str) -> Period | None:
         if not 1 <= month <= 12:
             return None
     return Period(year, month, m.group(0))
+
+
+RE_NUMBER = re.compile(r"[+-]?(?=\d|\.\d)(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def parse_number(text: str) -> float | None:
+    """A number as published: 1234.5, -3.2, 1,234.5 (commas only between groups of three), full-width digits as
+    their ASCII forms; None for anything else (1,5 is not 15; 1_000, nan, inf and 1e309 are not numbers)."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not RE_NUMBER.fullmatch(text):
+        return None
+    value = float(text.replace(",", ""))
+    return value if math.isfinite(value) else None
 
 
 @functools.lru_cache(maxsize=4096)  # assessing converts every reading's unit: a plan's readings use a handful
@@ -266,11 +280,8 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
         kind = ind.props.get("indicator_kind")
         value: float | None = None
         if raw_value or kind != "qualitative":
-            try:
-                value = float(raw_value.replace(",", "") if "," in raw_value else raw_value)
-                if value != value or value in (float("inf"), float("-inf")):
-                    raise ValueError
-            except ValueError:
+            value = parse_number(raw_value)
+            if value is None:
                 problems.add(where, f"value {raw_value!r} is not a number (valid: 1234.5, -3.2)")
                 bad = True
         if kind == "qualitative" and light is None and value is None:
