@@ -148,8 +148,13 @@ def test_full_width_periods_are_the_same_period(seed_copy: Path, tmp_path: Path)
 
 
 def test_report_refuses_a_full_width_month(tmp_path: Path) -> None:
+    db = tmp_path / "plan.lbug"
+    built = subprocess.run([KG, "build", "--seed", str(SEED), "--db", str(db)], capture_output=True, text=True,
+                           env=_env(), timeout=300)
+    assert built.returncode == 0, built.stderr
     result = subprocess.run([KG, "report", "--period", "２０２５-０６", "-o", str(tmp_path / "b.docx"), "--seed",
-                             str(SEED)], capture_output=True, text=True, env=_env(), timeout=300)
+                             str(SEED), "--db", str(db), "--ledger", str(tmp_path / "ledger")], capture_output=True,
+                            text=True, env=_env(), cwd=tmp_path, timeout=300)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "is not valid (valid: YYYY-MM" in result.stderr and not (tmp_path / "b.docx").exists()
 
