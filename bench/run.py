@@ -115,15 +115,27 @@ def corpus(n: int, base: PlanGraph) -> list[PlanGraph]:
     return out
 
 
-def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
+def raw_ladybug(path: Path, graphs: list[PlanGraph], split: dict[str, dict[str, float]] | None = None) -> float:
     """Ladybug's own fastest path for the same rows: DDL and COPY from the same Arrow tables into an empty
-    database with the buffer pool the store gives the same load (the tables are built before the clock starts)."""
+    database with the buffer pool the store gives the same load (the tables are built before the clock starts).
+    `split`, when given, receives each table's seconds: `made` (making its Arrow table, one process, before the
+    clock) and `copied` (its COPY), keyed by the table the COPY fills."""
     import ladybug
 
     from kg.stores.ladybug import build_pool, ddl, load_rows
     from kg.stores.ladybug_load import copies
 
-    tables = list(copies(graphs))  # the same statements and tables as the store's load (IN_PLAN included)
+    made = split.setdefault("made", {}) if split is not None else {}
+    copied = split.setdefault("copied", {}) if split is not None else {}
+    tables = []  # the same statements and tables as the store's load (IN_PLAN included)
+    items = copies(graphs)
+    while True:
+        t = time.perf_counter()
+        item = next(items, None)
+        if item is None:
+            break
+        made[item[1]] = made.get(item[1], 0.0) + time.perf_counter() - t
+        tables.append(item)
     t = time.perf_counter()
     pool = build_pool(load_rows(graphs), pool_mib())
     db = ladybug.Database(str(path), buffer_pool_size=pool)
@@ -132,9 +144,11 @@ def raw_ladybug(path: Path, graphs: list[PlanGraph]) -> float:
     for statement in ddl():
         conn.execute(statement)
     conn.execute("COMMIT")
-    for statement, _, table in tables:
+    for statement, target, table in tables:
         if table.num_rows:
+            started = time.perf_counter()
             conn.execute(statement, {"rows": table})
+            copied[target] = copied.get(target, 0.0) + time.perf_counter() - started
     conn.close()
     db.close()
     return time.perf_counter() - t

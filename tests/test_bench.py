@@ -150,12 +150,17 @@ def test_progress_step_imports_assesses_loads_and_times_the_status_queries(tmp_p
         assert row["total_s"] == pytest.approx(row["import_assess_s"] + row["ladybug_load_s"], abs=0.002)
         assert set(row["queries"]) == set(status_queries())
         assert all(v["ladybug_ms"] > 0 for v in row["queries"].values())
+        # the steps that must follow one another: the import, then the readings' tables, then their COPY
+        assert row["readings_tables_made_s"] > 0 and 0 < row["readings_raw_copy_s"] < row["ladybug_raw_copy_s"]
+        assert row["chain_floor_s"] == pytest.approx(
+            row["import_assess_s"] + row["readings_tables_made_s"] + row["readings_raw_copy_s"], abs=0.003)
     table = "\n".join(progress_table(out))
     assert "| `indicator_history` |" in table and "N=2" in table
     assert [verdict for _, _, verdict in targets(out)] == ["-", "-", "-"]  # N=1000 was not run
     assert row["ladybug_raw_copy_s"] > 0 and row["ladybug_buffer_pool_mib"] >= 256
     assert targets({"1000": {**out["2"], "total_s": 12.5}})[0][2] == "missed by 25%"
     assert "raw COPY of the same rows" in targets({"1000": out["2"]})[0][1]
+    assert f"sum to {out['2']['chain_floor_s']:.3g} s" in targets({"1000": out["2"]})[0][1]
     failed = {k: v for k, v in out["2"].items()
               if k not in ("total_s", "ladybug_load_s", "ladybug_raw_copy_s", "queries")}
     measured = targets({"1000": {**failed, "ladybug_error": "StoreError after 3.0 s: buffer pool full"}})
