@@ -294,3 +294,59 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
         return "gone"
+
+
+def test_small_node_tables_are_created_not_copied_and_give_the_same_graph(tmp_path: Path, plan_graph: PlanGraph,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A node table under SMALL_ROWS rows goes in as CREATEs from its Arrow table (kg.stores.ladybug_load.
+    node_statement), a larger one as a COPY: the same graph either way, every column's type kept (lists, integers,
+    booleans, nulls), and a duplicate uid still refused."""
+    import pyarrow as pa
+
+    import kg.stores.ladybug_load as load
+    from kg.errors import StoreError
+    from kg.model import NODE_KINDS
+
+    statements = {target: statement for statement, target, _ in load.copies([plan_graph]) if target in NODE_KINDS}
+    assert statements and all(s.startswith("LOAD FROM $rows CREATE (:") for s in statements.values())
+    created = open_store(StoreSettings(path=tmp_path / "created.lbug"))
+    created.build(plan_graph)
+    monkeypatch.setattr(load, "SMALL_ROWS", 0)
+    assert all(s.startswith("COPY ") for s, t, _ in load.copies([plan_graph]) if t in NODE_KINDS)
+    copied = open_store(StoreSettings(path=tmp_path / "copied.lbug"))
+    copied.build(plan_graph)
+    monkeypatch.setattr(load, "SMALL_ROWS", 30)  # some of each in one build
+    kinds = {t: s.split()[0] for s, t, _ in load.copies([plan_graph]) if t in NODE_KINDS}
+    assert set(kinds.values()) == {"COPY", "LOAD"}
+    mixed = open_store(StoreSettings(path=tmp_path / "mixed.lbug"))
+    mixed.build(plan_graph)
+    assert created.counts() == copied.counts() == mixed.counts() == plan_graph.counts()
+    assert canonical(created.read_graph()) == canonical(copied.read_graph()) == canonical(mixed.read_graph())
+    for store in (created, copied, mixed):
+        store.close()
+    twice = PlanGraph(plan_graph.plan_id, dict(plan_graph.made_nodes), list(plan_graph.made_edges))
+    monkeypatch.setattr(load, "SMALL_ROWS", 2048)
+    node_copy = load.copies([twice])
+    first = next(node_copy)
+    table = pa.concat_tables([first[2], first[2]])  # the same uid twice: refused as a COPY would refuse it
+    monkeypatch.setattr(load, "copies", lambda graphs: iter([(first[0], first[1], table)]))
+    with pytest.raises(StoreError, match="unchanged"):
+        open_store(StoreSettings(path=tmp_path / "twice.lbug")).build(twice)
+    assert not (tmp_path / "twice.lbug").exists()
+
+
+def test_a_plans_build_peaks_at_half_the_memory_of_copying_every_table(tmp_path: Path) -> None:
+    """Shenyang's build in a fresh process, peak resident memory (VmHWM: getrusage's maxrss carries the forking
+    parent's peak across exec): with its node tables created, against every table copied (the COPY's column
+    chunks were most of the build's 470 MiB)."""
+    script = ("import sys\n"
+              "import kg.stores.ladybug_load as load\n"
+              "from kg.ingest.seed import load_plan\n"
+              "from kg.stores.base import StoreSettings, open_store\n"
+              "if sys.argv[2] == 'copy':\n    load.SMALL_ROWS = 0\n"
+              "open_store(StoreSettings(path=sys.argv[1])).build(load_plan())\n"
+              "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n")  # this process's own peak
+    peak = {mode: int(subprocess.run([sys.executable, "-c", script, str(tmp_path / f"{mode}.lbug"), mode],
+                                     capture_output=True, text=True, check=True).stdout.split()[-1])
+            for mode in ("create", "copy")}
+    assert peak["create"] < 0.7 * peak["copy"], peak
