@@ -50,11 +50,12 @@ def arrow_table(data: dict[str, list[Any]], columns: dict[str, str]) -> Any:
 
 def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
     """Every statement a load runs (a COPY, or for a small node table its CREATEs: `node_statement`), in order,
-    each with the table it fills (named in messages) and the Arrow table it reads: the plans' entities kind by kind, their relations kind by kind (pair by pair where a rel table has
-    several FROM/TO pairs; the kinds come from the model, never from data), the IN_PLAN membership (whose `from`
-    column is the node table's uid column itself), and last the observations (readings) with their relations.
-    Tables are made one at a time, as they are asked for (making up to 8 ahead while the engine copied changed
-    nothing measurable: the engine takes Python's lock often enough that the two mostly take turns)."""
+    each with the table it fills (named in messages) and the Arrow table it reads: the plans' entities kind by
+    kind, their relations kind by kind (pair by pair where a rel table has several FROM/TO pairs; the kinds come
+    from the model, never from data), the IN_PLAN membership (whose `from` column is the node table's uid column
+    itself), and last the observations (readings) with their relations. Tables are made one at a time, as they
+    are asked for (making up to 8 ahead while the engine copied changed nothing measurable: the engine takes
+    Python's lock often enough that the two mostly take turns)."""
     import pyarrow as pa
 
     nodes_of, edges_of = nodes_by_kind(graphs), edges_by_kind(graphs)
