@@ -388,7 +388,8 @@ def _from_tables(path: Path, tables: list[Table]) -> AssignDocument:
                 section = filled[0]  # a heading row (one cell, or one merged across the row)
                 continue
             written = cell("number")
-            number = int(written) if written.isdigit() else None
+            # 3, or 3. / 3、 / (3) as Word's numbering of a 序号 column shows it
+            number = int(written) if written.isdigit() else _number(written)[0] if written else None
             text = cell("text")
             if number is None:
                 number, text = _number(text)

@@ -2,7 +2,8 @@
 .pdf, and tables from .csv, .xlsx and .docx.
 
 Every failure is a `UsageError` naming the file and what would be valid; nothing here prints. Text keeps its
-line ends as they are on disk (CRLF stays CRLF), so offsets into it are offsets into the decoded file.
+line ends as they are on disk (CRLF stays CRLF), so offsets into it are offsets into the decoded file. A .docx's
+automatic numbers (Word's numbering, not typed) are rendered into its text by kg/ingest/docx_numbering.py.
 """
 
 from __future__ import annotations
@@ -130,26 +131,33 @@ def check_unpacked(data: bytes, path: Path) -> None:
                          f"{MAX_UNPACKED // (1024 * 1024)} MB unpacked)")
 
 
-def _docx_text(data: bytes, path: Path) -> str:
+def _open_docx(data: bytes, path: Path) -> Any:
     check_unpacked(data, path)
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(io.BytesIO(data))
+        return docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
         raise UsageError(f"{path}: not a readable .docx file ({type(e).__name__})") from None
     except Exception as e:  # a damaged zip raises zipfile/lxml errors of several kinds
         raise UsageError(f"{path}: not a readable .docx file ({type(e).__name__})") from None
+
+
+def _docx_text(data: bytes, path: Path) -> str:
     from docx.table import Table as DocxTable
 
+    from kg.ingest.docx_numbering import Numbering
+
+    document = _open_docx(data, path)
+    numbering = Numbering(document)  # 一、 （一） 1. typed by Word's numbering are not in paragraph.text
     # In the order they stand: a table under 主要目标 read after all paragraphs became the last task's text.
     lines: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, DocxTable):
-            lines.extend("\t".join(_row_cells(row)) for row in block.rows)
+            lines.extend("\t".join(_row_cells(row, numbering)) for row in block.rows)
         else:
-            lines.append(block.text)
+            lines.append(numbering.label(block._p) + block.text)
     return "\n".join(lines)
 
 
@@ -174,15 +182,16 @@ def _pdf_text(data: bytes, path: Path) -> str:
     return text
 
 
-def _row_cells(row: Any) -> list[str]:
-    """A .docx row's cell texts; python-docx repeats a horizontally merged cell per grid column, kept once."""
+def _row_cells(row: Any, numbering: Any) -> list[str]:
+    """A .docx row's cell texts, numbers from Word's numbering included; python-docx repeats a horizontally merged
+    cell per grid column, kept once."""
     out: list[str] = []
     previous = None
     for cell in row.cells:
         if previous is not None and cell._tc is previous:
             continue
         previous = cell._tc
-        out.append(cell.text)
+        out.append("\n".join(numbering.label(p._p) + p.text for p in cell.paragraphs))
     return out
 
 
@@ -246,18 +255,15 @@ def _cell_text(value: object) -> str:
 
 
 def _docx_tables(data: bytes, path: Path) -> list[Table]:
-    check_unpacked(data, path)
-    import docx
+    from kg.ingest.docx_numbering import Numbering
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as e:  # a damaged zip raises zipfile/lxml errors of several kinds
-        raise UsageError(f"{path}: not a readable .docx file ({type(e).__name__})") from None
+    document = _open_docx(data, path)
+    numbering = Numbering(document)  # a 序号 column is often Word's numbering, not typed
     tables = []
     for i, source in enumerate(document.tables, start=1):
         table = Table(f"table {i}")
         for number, row in enumerate(source.rows, start=1):
-            table.rows.append([c.strip() for c in _row_cells(row)])
+            table.rows.append([c.strip() for c in _row_cells(row, numbering)])
             table.row_numbers.append(number)
         tables.append(table)
     return tables
