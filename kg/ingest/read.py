@@ -3,7 +3,8 @@
 
 Every failure is a `UsageError` naming the file and what would be valid; nothing here prints. Text keeps its
 line ends as they are on disk (CRLF stays CRLF), so offsets into it are offsets into the decoded file. A .docx's
-automatic numbers (Word's numbering, not typed) are rendered into its text by kg/ingest/docx_numbering.py.
+automatic numbers (Word's numbering, not typed) are rendered into its text by kg/ingest/docx_numbering.py; a PDF's
+printed lines are made the lines of its paragraphs by kg/ingest/pdf_lines.py.
 """
 
 from __future__ import annotations
@@ -166,17 +167,18 @@ def _pdf_text(data: bytes, path: Path) -> str:
 
     from pypdf import PdfReader
 
+    from kg.ingest.pdf_lines import pdf_lines
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UsageError(f"{path}: the PDF is encrypted (give an unencrypted copy)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        text = pdf_lines(list(reader.pages))  # wrapped lines joined, page numbers and running headers dropped
     except UsageError:
         raise
     except Exception as e:  # pypdf raises many kinds on a damaged file
         raise UsageError(f"{path}: not a readable PDF ({type(e).__name__})") from None
-    text = "\n".join(pages)
     if not text.strip():
         raise UsageError(f"{path}: the PDF has no text layer (a scan); OCR it first or give the text")
     return text
