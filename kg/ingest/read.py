@@ -193,7 +193,24 @@ def _row_cells(row: Any, numbering: Any) -> list[str]:
         if previous is not None and cell._tc is previous:
             continue
         previous = cell._tc
-        out.append("\n".join(numbering.label(p._p) + p.text for p in cell.paragraphs))
+        out.append(_cell_paragraphs(cell, numbering))
+    return out
+
+
+def _cell_paragraphs(cell: Any, numbering: Any) -> str:
+    """A .docx cell's text, a line a paragraph, each with the number Word's numbering shows before it."""
+    return "\n".join(numbering.label(p._p) + p.text for p in cell.paragraphs)
+
+
+def _row_grid(row: Any, numbering: Any) -> list[str]:
+    """A .docx row as a table's row: one cell per grid column, so the columns after a merge stay under their
+    headers. A cell merged across gives its text in its first column and "" after it (as a .xlsx sheet does);
+    one merged down is repeated in every row it covers (python-docx gives the top cell there)."""
+    out: list[str] = []
+    previous = None
+    for cell in row.cells:
+        out.append("" if previous is not None and cell._tc is previous else _cell_paragraphs(cell, numbering))
+        previous = cell._tc
     return out
 
 
@@ -242,10 +259,45 @@ def _xlsx_tables(data: bytes, path: Path) -> list[Table]:
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 table.rows.append([_cell_text(v) for v in row])
                 table.row_numbers.append(number)
+            _fill_down(table, _merged_down(sheet))
             tables.append(table)
+    except Exception as e:  # a damaged sheet (a cell or a merge it cannot read): XML, zip and value errors
+        raise UsageError(f"{path}: not a readable .xlsx workbook ({type(e).__name__})") from None
     finally:
         workbook.close()
     return tables
+
+
+def _merged_down(sheet: Any) -> list[tuple[int, int, int]]:
+    """(column, first row, last row), 1-based, of each cell of a sheet merged down over several rows. A read-only
+    sheet does not keep its <mergeCells>; they are read here from its XML, after the rows."""
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    merge_tag = f"{{{SHEET_MAIN_NS}}}mergeCell"
+    out = []
+    with sheet._get_source() as source:
+        for _, element in iterparse(source):
+            if element.tag == merge_tag:
+                first_column, first_row, _, last_row = range_boundaries(element.get("ref") or "")
+                if first_column and first_row and last_row and last_row > first_row:
+                    out.append((first_column, first_row, last_row))
+            element.clear()
+    return out
+
+
+def _fill_down(table: Table, merges: list[tuple[int, int, int]]) -> None:
+    """A cell merged down shows its value in every row it covers; openpyxl gives it in the first only. Filled
+    into the rows the sheet has (a merge may reach past them), in the merge's first column."""
+    for column, first_row, last_row in merges:
+        if first_row > len(table.rows):
+            continue
+        top = table.rows[first_row - 1]
+        value = top[column - 1] if column <= len(top) else ""
+        for row in table.rows[first_row:last_row]:
+            row.extend([""] * (column - len(row)))
+            row[column - 1] = value
 
 
 def _cell_text(value: object) -> str:
@@ -265,7 +317,7 @@ def _docx_tables(data: bytes, path: Path) -> list[Table]:
     for i, source in enumerate(document.tables, start=1):
         table = Table(f"table {i}")
         for number, row in enumerate(source.rows, start=1):
-            table.rows.append([c.strip() for c in _row_cells(row, numbering)])
+            table.rows.append([c.strip() for c in _row_grid(row, numbering)])
             table.row_numbers.append(number)
         tables.append(table)
     return tables
