@@ -28,6 +28,14 @@ def registry() -> Registry:
     ("市发展改革委;市商务局", ["市发展改革委", "市商务局"]),
     ("—", []),
     ("", []),
+    # a cell's lines (a .docx cell's paragraphs, an .xlsx cell's Alt+Enter lines) are separate names
+    ("市发展改革委\n市工业和信息化局", ["市发展改革委", "市工业和信息化局"]),
+    ("市发展改革委\r\n工业和信息化局\n\n商务局", ["市发展改革委", "工业和信息化局", "商务局"]),
+    ("市财政局、\n自然资源局", ["市财政局", "自然资源局"]),
+    ("市发展改革委\n等有关部门", ["市发展改革委"]),  # a trailer on a line of its own is no name
+    ("市商务局\n牵头", ["市商务局"]),
+    ("市数据局\n(市营商局)", ["市数据局(市营商局)"]),  # a bracket on the next line belongs to the name
+    ("市 商务局", ["市商务局"]),  # a space is no break
 ])
 def test_split_units(cell: str, written: list[str]) -> None:
     assert [u.written for u in split_units(cell)] == written
@@ -91,7 +99,8 @@ NAMES = ["市发展改革委", "市商务局", "市数据局(市营商局)", "�
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(NAMES), min_size=1, max_size=6, unique=True),
-       st.sampled_from(["、", ",", ";", "，"]), st.sampled_from(["", "等", "等有关部门", "等按职责分工负责"]))
+       st.sampled_from(["、", ",", ";", "，", "\n", "\r\n", "、\n"]),
+       st.sampled_from(["", "等", "等有关部门", "等按职责分工负责", "\n等有关部门"]))
 def test_whole_names_survive_any_list(names: list[str], separator: str, trailer: str) -> None:
     """A list of full names, any separator, any trailer: the same names back, brackets and collectives whole."""
     units = split_units(separator.join(names) + trailer)

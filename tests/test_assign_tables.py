@@ -122,3 +122,33 @@ def test_a_damaged_merge_is_one_error(tmp_path: Path) -> None:
     _with_merge_ref(path, "C2:C3", "C2:nowhere")
     with pytest.raises(UsageError, match=r"bad\.xlsx: not a readable \.xlsx workbook"):
         read_tables(path)
+
+
+# -- two units in one cell, on separate lines ---------------------------------------------------------------------
+
+def test_two_paragraphs_in_a_lead_cell_are_two_leads(tmp_path: Path) -> None:
+    """市发展改革委 and 市工业和信息化局 as two paragraphs of one .docx cell (or two lines of an .xlsx cell) were
+    one name, 市发展改革委市工业和信息化局, which resolved to nothing."""
+    import docx
+
+    from kg.ingest.review import import_assignments
+    from tests.conftest import SEED
+
+    document = docx.Document()
+    document.add_paragraph(docs.TITLE)
+    table = document.add_table(rows=2, cols=len(HEADER))
+    for c, value in enumerate(HEADER):
+        table.cell(0, c).text = value
+    for c, value in enumerate(["1", docs.ITEMS[8].text, "", "市市场监管局", ""]):
+        table.cell(1, c).text = value
+    lead = table.cell(1, 2)
+    lead.paragraphs[0].text = "市发展改革委"
+    lead.add_paragraph("市工业和信息化局")
+    docx_path = tmp_path / "two.docx"
+    document.save(str(docx_path))
+    xlsx_path = _xlsx(tmp_path / "two.xlsx", [HEADER, ["1", docs.ITEMS[8].text, "市发展改革委\n市工业和信息化局",
+                                                        "市市场监管局", ""]])
+    for path in (docx_path, xlsx_path):
+        rows = import_assignments(path, SEED, title=docs.TITLE).rows
+        assert [(r["role"], r["resolved"]) for r in rows] == [("lead", "D-drc"), ("lead", "D-miit"),
+                                                              ("responsible", "D-samr")], path.suffix

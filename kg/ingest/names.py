@@ -34,6 +34,7 @@ _COLLECTIVE_RE = re.compile("|".join(f"(?:{c})" for c in _COLLECTIVES))
 _PREFIXES = ("省委", "市委", "区委", "县委", "省", "市", "区", "县")
 _LEVEL_OF_PREFIX = {"省": "省", "市": "市", "区": "区县", "县": "区县"}
 _SEPARATORS = "、,，;；/"
+_LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # what str.splitlines() splits at
 _OPEN, _CLOSE = "(（〔[【", ")）〕]】"
 
 
@@ -93,12 +94,35 @@ def _prefix_of(name: str) -> str | None:
     return None
 
 
+def _lines_as_list(text: str) -> str:
+    """A cell's lines as one list: each line break (a .docx cell's paragraphs, an .xlsx cell's Alt+Enter) parts two
+    names, unless the line before ends on a separator or inside brackets, or the next line starts with one or is
+    only a trailer (`等有关部门`, `牵头`)."""
+    out = ""
+    for raw in _LINE_BREAK.split(text):
+        line = raw.strip()
+        if not line:
+            continue
+        joined = (not out or out[-1] in _SEPARATORS or _depth(out) > 0 or line[0] in _SEPARATORS + _OPEN + _CLOSE
+                  or line.startswith("等") or line in _TRAILERS)
+        out += line if joined else "、" + line
+    return out
+
+
+def _depth(text: str) -> int:
+    depth = 0
+    for ch in text:
+        depth = depth + 1 if ch in _OPEN else max(depth - 1, 0) if ch in _CLOSE else depth
+    return depth
+
+
 def split_units(cell: str) -> list[UnitName]:
-    """Every unit a cell names, in order, each once. An empty cell (or `/`, `—`) names none."""
+    """Every unit a cell names, in order, each once. An empty cell (or `/`, `—`) names none; names on separate
+    lines are separate names."""
     text = cell.strip()
     if not text or re.fullmatch(r"[-—/／无\s]+", text):
         return []
-    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"\s+", "", _lines_as_list(text))
     protected: dict[str, str] = {}
 
     def protect(m: re.Match[str]) -> str:
