@@ -152,3 +152,48 @@ def test_two_paragraphs_in_a_lead_cell_are_two_leads(tmp_path: Path) -> None:
         rows = import_assignments(path, SEED, title=docs.TITLE).rows
         assert [(r["role"], r["resolved"]) for r in rows] == [("lead", "D-drc"), ("lead", "D-miit"),
                                                               ("responsible", "D-samr")], path.suffix
+
+
+# -- two columns that give one field ------------------------------------------------------------------------------
+
+def test_two_lead_columns_are_both_read(tmp_path: Path) -> None:
+    """牵头单位 and 牵头部门 side by side: the second was dropped without a word. Both are read, a name given in
+    both once."""
+    rows = [["序号", "工作任务", "牵头单位", "牵头部门", "配合单位"],
+            ["1", TASKS[0], "市发展改革委", "市工业和信息化局", "市财政局"],
+            ["2", TASKS[1], "市商务局", "市商务局", ""],
+            ["3", TASKS[2], "", "市营商环境建设局", "市数据局"]]
+    items = read_assignments(_xlsx(tmp_path / "two-leads.xlsx", rows)).items
+    assert [i.lead for i in items] == ["市发展改革委、市工业和信息化局", "市商务局", "市营商环境建设局"]
+    assert [i.responsible for i in items] == ["市财政局", "", "市数据局"]
+
+
+def test_two_number_columns_are_refused_by_name(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+    from tests.conftest import SEED
+
+    rows = [[docs.TITLE, "", "", "", ""], ["序号", "编号", "工作任务", "牵头单位", "配合单位"],
+            ["1", "7", TASKS[0], "市发展改革委", "市财政局"]]
+    path = _xlsx(tmp_path / "two-numbers.xlsx", rows)
+    review = tmp_path / "review.csv"
+    result = CliRunner().invoke(app, ["assign", "import", str(path), "-o", str(review), "--seed", str(SEED)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"Error: {path}:2: Sheet: columns 1 (序号) and 2 (编号) both give the item's "
+                                     "number (valid: one 序号 or 编号 column; remove or rename the other)")
+    assert "Traceback" not in result.output and not review.exists()
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".docx"])
+def test_a_header_over_two_rows_names_the_columns_under_it(tmp_path: Path, suffix: str) -> None:
+    """责任单位 spanning 牵头单位 | 配合单位 in the row below, 序号 and 工作任务 merged down over both rows."""
+    rows = [["序号", "工作任务", "责任单位", ""], ["", "", "牵头单位", "配合单位"],
+            ["1", TASKS[0], "市发展改革委", "市财政局"], ["2", TASKS[1], "市商务局", "市数据局"]]
+    if suffix == ".xlsx":
+        path = _xlsx(tmp_path / "two-rows.xlsx", [[docs.TITLE, "", "", ""], *rows], ("A2:A3", "B2:B3", "C2:D2"))
+    else:
+        path = _docx(tmp_path / "two-rows.docx", rows, ((0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 0, 3)))
+    items = read_assignments(path).items
+    assert [(i.number, i.lead, i.responsible) for i in items] == [(1, "市发展改革委", "市财政局"),
+                                                                  (2, "市商务局", "市数据局")]

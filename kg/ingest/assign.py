@@ -346,20 +346,33 @@ def _flattened(path: Path, lines: list[str], start: int, columns: list[str], is_
 
 
 # -- tables: F4 ----------------------------------------------------------------------------------------------------
-def _find_header(table: Table) -> tuple[int, dict[str, int]] | None:
-    words = {w: role for role, ws in LABELS.items() for w in ws}
+_JOIN = {"lead": "、", "responsible": "、", "leader": "、", "text": "；", "deadline": "；"}  # several columns of one
+
+
+def _column_role(cell: str) -> str | None:
+    name = fold(cell)
+    if name in NUMBER_HEADERS:
+        return "number"
+    if name in TASK_HEADERS:
+        return "text"
+    return next((role for role, words in LABELS.items() if name in words), None)
+
+
+def _find_header(table: Table) -> tuple[int, dict[str, list[int]]] | None:
+    """The header row and the columns of each role: every column that gives it (牵头单位 and 牵头部门 side by side
+    are both read). A header over two rows (责任单位 spanning 牵头单位 | 配合单位 below it) ends at the lower one."""
     for r, row in enumerate(table.rows[:10]):
-        columns: dict[str, int] = {}
-        for c, cell in enumerate(row):
-            name = fold(cell)
-            if name in NUMBER_HEADERS:
-                columns.setdefault("number", c)
-            elif name in TASK_HEADERS:
-                columns.setdefault("text", c)
-            elif name in words:
-                columns.setdefault(words[name], c)
-        if "text" in columns and ("lead" in columns or "responsible" in columns):
-            return r, columns
+        roles = {c: role for c, cell in enumerate(row) if (role := _column_role(cell))}
+        if "text" not in roles.values() or not {"lead", "responsible"} & set(roles.values()):
+            continue
+        below = table.rows[r + 1] if r + 1 < len(table.rows) else []
+        lower = {c: role for c, cell in enumerate(below) if (role := _column_role(cell))}
+        if {"lead", "responsible"} & set(lower.values()) and len(lower) == sum(1 for c in below if c.strip()):
+            roles, r = {**roles, **lower}, r + 1
+        columns: dict[str, list[int]] = {}
+        for c, role in sorted(roles.items()):
+            columns.setdefault(role, []).append(c)
+        return r, columns
     return None
 
 
@@ -372,14 +385,20 @@ def _from_tables(path: Path, tables: list[Table]) -> AssignDocument:
     title = date = None
     items: list[Item] = []
     for table, (header_row, columns) in found:
+        numbers = columns.get("number", [])
+        if len(numbers) > 1:
+            header = table.rows[header_row]
+            raise UsageError(f"{path}:{table.row_numbers[header_row]}: {table.name}: columns {numbers[0] + 1} "
+                             f"({header[numbers[0]]}) and {numbers[1] + 1} ({header[numbers[1]]}) both give the item's "
+                             "number (valid: one 序号 or 编号 column; remove or rename the other)")
         above = [c for row in table.rows[:header_row] for c in row if c]
         t, d = _header(above)
         title, date = title or t, date or d
         section = ""
         for row, number_at in zip(table.rows[header_row + 1:], table.row_numbers[header_row + 1:], strict=True):
-            def cell(role: str, row: list[str] = row, columns: dict[str, int] = columns) -> str:
-                c = columns.get(role)
-                return row[c].strip() if c is not None and c < len(row) else ""
+            def cell(role: str, row: list[str] = row, columns: dict[str, list[int]] = columns) -> str:
+                values = [row[c].strip() for c in columns.get(role, []) if c < len(row) and row[c].strip()]
+                return _JOIN.get(role, "").join(dict.fromkeys(values))
 
             filled = [c for c in row if c.strip()]
             if not filled:
