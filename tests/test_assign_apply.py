@@ -126,6 +126,24 @@ def test_a_reviewer_can_resolve_a_name(imported: tuple[Path, Path]) -> None:
     assert "W1,市委办公室、市全面振兴新突破三年行动指挥部,各成员单位,official" in assignments
 
 
+def test_a_leader_without_an_accepted_department_is_reported_not_dropped(tmp_path: Path, seed_copy: Path) -> None:
+    """An item whose only unit does not resolve (accept no) keeps its 牵头领导 row (accept yes): apply skipped the
+    item without a word. It says which item and line was not applied, and why."""
+    doc = tmp_path / "leader.txt"
+    doc.write_text("\n".join([docs.TITLE, docs.DATE, f"1.{docs.ITEMS[0].text}。", "牵头领导:市政府分管副市长",
+                              "牵头单位:市体育局", f"2.{docs.ITEMS[1].text}。", "牵头单位:市商务局"]), encoding="utf-8")
+    review = tmp_path / "review.csv"
+    _invoke("assign", "import", str(doc), "-o", str(review), "--seed", str(seed_copy))
+    rows = _csv(review.read_text(encoding="utf-8-sig"))
+    leader_line = 2 + next(k for k, r in enumerate(rows) if r["role"] == "leader")
+    assert [(r["role"], r["accept"]) for r in rows if r["item"] == "1"] == [("lead", "no"), ("leader", "yes")]
+    out = _invoke("assign", "apply", str(review), "--seed", str(seed_copy))
+    assert "applied 1 official row(s)" in out
+    assert (f"not applied: {review}:{leader_line}: item 1 names the leader 市政府分管副市长 but no accepted "
+            "department (valid: accept a lead or responsible row of item 1, or set its leader row's accept to no)") \
+        in out.splitlines()
+
+
 BAD = {
     "no units": ("plain.txt", "沈阳市某某工作方案\n一、总体要求\n1.做好各项工作。\n".encode(), "no units found"),
     "table without columns": ("table.csv", "编号,名称,备注\n1,甲,乙\n".encode(), "no table with the expected columns"),

@@ -76,4 +76,6 @@ def apply_cmd(
                "registry")
     for note in result.superseded:
         say(f"superseded: {note}")
+    for note in result.not_applied:
+        say(f"not applied: {note}")
     say("run `kg build` to load it")

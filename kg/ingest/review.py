@@ -203,6 +203,7 @@ class ApplyResult:
     work_items: int = 0
     departments_added: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
+    not_applied: list[str] = field(default_factory=list)  # accepted rows that could not be applied, and why
 
 
 def _read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -258,9 +259,9 @@ def apply_review(review: Path, seed_dir: Path) -> ApplyResult:
         if row["accept"].strip().lower() not in YES:
             continue
         key = (row["source_file"], row["line"])
-        entry = grouped.setdefault(key, {"row": row, "lead": [], "responsible": [], "leader": ""})
+        entry = grouped.setdefault(key, {"row": row, "lead": [], "responsible": [], "leader": "", "leader_line": 0})
         if row["role"] == "leader":
-            entry["leader"] = row.get("written", "")
+            entry["leader"], entry["leader_line"] = row.get("written", ""), line
             continue
         if row["role"] not in ("lead", "responsible"):
             raise UsageError(f"{review}:{line}: role {row['role']!r} is not valid (valid: lead, responsible, leader)")
@@ -275,7 +276,12 @@ def apply_review(review: Path, seed_dir: Path) -> ApplyResult:
     for entry in grouped.values():
         row = entry["row"]
         leads, responsible = entry["lead"], [d for d in entry["responsible"] if d not in entry["lead"]]
-        if not leads and not responsible:
+        if not leads and not responsible:  # only its leader accepted: an assignment needs a department
+            item = row["item"] or row["item_text"][:20]
+            result.not_applied.append(
+                f"{review}:{entry['leader_line']}: item {item} names the leader {entry['leader']} but no accepted "
+                f"department (valid: accept a lead or responsible row of item {item}, or set its leader row's accept "
+                "to no)")
             continue
         for did in leads + responsible:
             for member in registry.expand(did):
