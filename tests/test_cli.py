@@ -169,6 +169,12 @@ def test_query_accepts_names_the_way_people_write_them(cli_store) -> None:  # ty
     (["query", "upstream", "-p", "task", "99", "-p", "depth", "1"], "Error: no task is called '99'"),
     (["query", "area_tasks", "-p", "area"], "Error: unexpected '-p': -p takes a NAME and a VALUE"),
     (["cypher", "MATCH (n) RETURN n", "--bogus"], "Error: unexpected '--bogus'"),
+    # a department where a target or a task is wanted: said so, and where to ask about a department (it was
+    # "no entity is called '市商务局'; did you mean T38 优化城市规划布局?")
+    (["owners", "市商务局"], "Error: '市商务局' is a department (D-commerce 市商务局), not a target, indicator, "
+     "area or task (for what a department answers for: kg query targets_of_department -p department 市商务局, "
+     "or kg query department_tasks -p department 市商务局)\n"),
+    (["impact", "商务局"], "Error: '商务局' is a department (D-commerce 市商务局), not a task (for what"),
 ])
 def test_query_usage_errors_exit_2_in_one_line(tmp_path: Path, plan_graph, argv: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
     from kg.stores.base import StoreSettings, open_store

@@ -202,18 +202,33 @@ def read_plan_graph(store: StoreKind, db: Path, plan: str | None) -> tuple[Any, 
 
 
 def named(entities: list[Any], text: str, *kinds: str) -> str:
-    """Resolve `text` among entities of the given kinds; the error lists candidates of all of them."""
+    """Resolve `text` among entities of the given kinds; the error lists candidates of all of them, or, where the
+    text names a department and no department is wanted, says so and which questions take one."""
     from kg.errors import NotFoundError
-    from kg.resolve import resolve
+    from kg.resolve import KIND_WORDS, resolve
 
-    if len(kinds) == 1:
-        return resolve(entities, text, kinds[0])
-    for kind in kinds:  # a code or exact name of one kind first
+    try:
+        if len(kinds) == 1:
+            return resolve(entities, text, kinds[0])
+        for kind in kinds:  # a code or exact name of one kind first
+            try:
+                return resolve(entities, text, kind)
+            except NotFoundError:
+                continue
+        return resolve([e for e in entities if e.kind in kinds], text, None)
+    except NotFoundError as not_found:
+        if "Department" in kinds:
+            raise
         try:
-            return resolve(entities, text, kind)
+            department = resolve(entities, text, "Department")
         except NotFoundError:
-            continue
-    return resolve([e for e in entities if e.kind in kinds], text, None)
+            raise not_found from None  # not one department either: the error above stands
+        words = [KIND_WORDS[k] for k in kinds]
+        wanted = ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
+        name = next(e.name for e in entities if e.id == department)
+        raise NotFoundError(f"{text!r} is a department ({department} {name}), not a {wanted} (for what a department "
+                            f"answers for: kg query targets_of_department -p department {text}, or kg query "
+                            f"department_tasks -p department {text})") from None
 
 
 TaskArg = Annotated[str, typer.Argument(help="A task: T15, 15, its Chinese or English name, or a unique part.")]
