@@ -27,13 +27,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def render_rows(rows: list[dict[str, Any]], fmt: str, title: str | None = None, width: int | None = None) -> str:
+def render_rows(rows: list[dict[str, Any]], fmt: str, title: str | None = None, width: int | None = None,
+                columns: list[str] | None = None) -> str:
     """Rows as JSON, CSV or a table; a table given a `width` (a terminal's) wraps its cells to fit, Chinese
-    characters counting double."""
+    characters counting double. `columns` come first, in their order, so that no rows still make a header."""
     rows = [{k: _clean(v) for k, v in row.items()} for row in rows]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+    columns = list(dict.fromkeys([*(columns or []), *(k for row in rows for k in row)]))
     if fmt == "csv":
         # "\r\n" as the terminator makes the csv module quote a cell holding a lone CR (Python < 3.12 does not
         # otherwise); each record's own terminator is then written as "\n"

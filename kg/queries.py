@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import QueryError, UsageError
-from kg.stores.base import RE_UID_USE
+from kg.stores.base import RE_UID_USE, Rows, columns_of
 
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 IMPLICIT = {"plan"}
@@ -156,7 +156,7 @@ def run(store: Any, query: Query, params: dict[str, Any], max_rows: int | None =
     `kinds`: the kind of the entity each parameter names, where known (fills `:$NAME_kind` labels)."""
     rows: list[dict[str, Any]] = store.read(with_kinds(query.text_for(store.kind), kinds or {}), params,
                                             max_rows=max_rows)
-    return [_in_order(row) for row in rows]
+    return Rows([_in_order(row) for row in rows], columns_of(rows))
 
 
 def with_kinds(text: str, kinds: dict[str, str]) -> str:

@@ -200,6 +200,22 @@ def test_cypher_reads_with_parameters(cli_store) -> None:  # type: ignore[no-unt
     assert json.loads(result.stdout) == [{"id": "T1"}, {"id": "T2"}, {"id": "T3"}]
 
 
+def test_an_empty_answer_keeps_its_header(cli_store) -> None:  # type: ignore[no-untyped-def]
+    """No rows printed nothing at all with -f csv, not even the header a script reads its columns from; the columns
+    come from the query's RETURN on each store, and the table shows them too."""
+    args, env = cli_store
+    cypher = "MATCH (t:Task {plan: $plan}) WHERE t.number > $n RETURN t.id AS id, t.name AS name ORDER BY id"
+    for fmt, expected in (("csv", "id,name\n"), ("json", "[]\n")):
+        result = runner.invoke(app, ["cypher", cypher, "-p", "n", "1000", "-f", fmt, *args], env=env)
+        assert result.exit_code == 0 and result.stdout == expected, result.output
+    table = runner.invoke(app, ["cypher", cypher, "-p", "n", "1000", *args], env={**env, "COLUMNS": "80"})
+    assert table.exit_code == 0 and "id" in table.stdout and "name" in table.stdout and "0 row(s)" in table.stdout
+    named = runner.invoke(app, ["query", "search", "-p", "text", "没有这样的名称", "-f", "csv", *args], env=env)
+    assert named.exit_code == 0 and named.stdout == "kind,id,name,name_en\n", named.output
+    some = runner.invoke(app, ["cypher", cypher, "-p", "n", "0", "-f", "csv", *args], env=env)
+    assert some.stdout.splitlines()[0] == "id,name" and len(some.stdout.splitlines()) > 2  # a header once
+
+
 WRITES = [
     "MATCH (t:Task) SET t.name = 'x'",
     "CREATE (:Task {uid: 'x', id: 'T99', name: 'x'})",

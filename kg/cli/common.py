@@ -124,22 +124,26 @@ def say(message: str, err: bool = False) -> None:
     typer.echo(translate(message), err=err)
 
 
-def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
-    """Print rows as an aligned table (Chinese-width aware), JSON, or CSV."""
+def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None, columns: list[str] | None = None
+         ) -> None:
+    """Print rows as an aligned table (Chinese-width aware), JSON, or CSV; a table or CSV of no rows still has its
+    header where the columns are known (`columns`, or rows read from a store)."""
     from kg.output import render_rows
+    from kg.stores.base import columns_of
 
+    columns = columns if columns is not None else columns_of(rows)
     width = None
     if fmt is Format.table:
         import os
         import shutil
 
-        from kg.i18n import chinese, table_rows
+        from kg.i18n import _, chinese, table_rows
 
         if chinese():
-            rows, title = table_rows(rows), translate(title) if title else title
+            rows, title, columns = table_rows(rows), translate(title) if title else title, [_(c) for c in columns]
         if os.environ.get("COLUMNS") or sys.stdout.isatty():  # a terminal: fit it, wrapping rather than cutting
             width = shutil.get_terminal_size().columns
-    sys.stdout.write(render_rows(rows, fmt.value, title, width))
+    sys.stdout.write(render_rows(rows, fmt.value, title, width, columns))
 
 
 @contextlib.contextmanager
@@ -178,7 +182,9 @@ def params_from(ctx: typer.Context) -> dict[str, str]:
 
 def emit_limited(rows: list[dict[str, Any]], limit: int, fmt: Format, title: str | None = None) -> None:
     """`emit` the first `limit` rows of rows read with max_rows=limit + 1; when there were more, say so on stderr."""
-    emit(rows[:limit], fmt, title)
+    from kg.stores.base import columns_of
+
+    emit(rows[:limit], fmt, title, columns_of(rows))
     if len(rows) > limit:
         sys.stdout.flush()  # the note comes after the rows on a terminal too
         say(f"{limit} rows shown of more (use --limit)", err=True)

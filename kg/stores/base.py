@@ -28,6 +28,20 @@ DEFAULT_DB = Path(".kg") / "plan.lbug"
 RE_UID_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)_uid\b")  # $task_uid: the uid of the entity $task names
 
 
+class Rows(list[dict[str, Any]]):
+    """A read's rows and its columns, as the query's RETURN names them: known even when no row came back (a CSV
+    of no rows still has its header)."""
+
+    def __init__(self, rows: list[dict[str, Any]] | None = None, columns: list[str] | None = None) -> None:
+        super().__init__(rows or [])
+        self.columns = list(columns or [])
+
+
+def columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    """The columns of rows read from a store (Rows), or else the keys the rows have, in order."""
+    return list(dict.fromkeys([*getattr(rows, "columns", []), *(k for row in rows for k in row)]))
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     """How to reach a store. `password` is never printed: its repr is masked."""

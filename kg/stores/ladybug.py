@@ -25,6 +25,7 @@ from kg.errors import NotFoundError, QueryError, QueryLimitError, ReadOnlyError,
 from kg.model import EDGE_KINDS, NODE_KINDS, OBSERVATION_KINDS, PlanGraph
 from kg.stores import integrity
 from kg.stores.base import (
+    Rows,
     StoreSettings,
     derived_params,
     edge_columns,
@@ -321,7 +322,7 @@ class LadybugStore:
     def _execute(self, conn: Any, cypher: str, params: dict[str, Any], max_rows: int | None = None,
                  timeout: float | None = None) -> list[dict[str, Any]]:
         """Run one statement, fetching at most `max_rows` rows: the result is read row by row, never whole."""
-        rows: list[dict[str, Any]] = []
+        rows = Rows()
         try:
             result = conn.execute(cypher, params)
             if isinstance(result, list):  # several statements: the check in kg.guard lets none through
@@ -329,7 +330,7 @@ class LadybugStore:
                     r.close()
                 raise UsageError("one statement at a time: the query holds several (separated by ';')")
             try:
-                columns = result.get_column_names()
+                columns = rows.columns = result.get_column_names()
                 while (max_rows is None or len(rows) < max_rows) and result.has_next():
                     rows.append(dict(zip(columns, result.get_next(), strict=True)))
             finally:

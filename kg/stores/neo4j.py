@@ -19,6 +19,7 @@ from kg.errors import KgError, NotFoundError, QueryError, QueryLimitError, ReadO
 from kg.model import EDGE_KINDS, NODE_KINDS, Node, PlanGraph
 from kg.stores.base import (
     PROV_ATTRS,
+    Rows,
     StoreSettings,
     derived_params,
     edge_columns,
@@ -259,9 +260,9 @@ class Neo4jStore:
         import neo4j
 
         @neo4j.unit_of_work(timeout=self.settings.timeout)
-        def work(tx: Any) -> list[dict[str, Any]]:
+        def work(tx: Any) -> Rows:
             result = tx.run(cypher, params)
-            rows = []
+            rows = Rows(columns=list(result.keys()))
             for record in result:  # records arrive in batches as they are read: stop at max_rows
                 rows.append(record.data())
                 if max_rows is not None and len(rows) >= max_rows:
@@ -271,7 +272,8 @@ class Neo4jStore:
 
         try:
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                return list(session.execute_read(work))
+                rows: Rows = session.execute_read(work)
+                return rows
         except neo4j.exceptions.ClientError as e:
             if "AccessMode" in (e.code or "") or "Writing in read access mode" in str(e):
                 raise self._error(ReadOnlyError, "refused: Neo4j ran the query read-only and it tried to write "
