@@ -50,16 +50,31 @@ def render_rows(rows: list[dict[str, Any]], fmt: str, title: str | None = None, 
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
+    table = Table(title=visible(title) if title else title, show_lines=False)
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(visible(col), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+        table.add_row(*(visible(_cell(row.get(c))) for c in columns))
     buf = io.StringIO()
     Console(file=buf, width=width or max(100, min(200, 20 * len(columns))), force_terminal=False).print(table)
     from kg.i18n import translate
 
     return buf.getvalue() + translate(f"{len(rows)} row(s)") + "\n"
+
+
+# What a terminal would act on rather than show: C0 and C1 controls but the line break (ESC starts colours,
+# titles, cursor moves; CR overwrites a line), DEL, and the marks that reorder text (a right-to-left override)
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Text for a table on a terminal: each control character shown as its sign (ESC as ␛, CR as ␍, BEL as ␇),
+    the others as <U+202E>; a line break stays a break. Only tables: CSV and JSON keep the data as it is."""
+    def sign(m: re.Match[str]) -> str:
+        code = ord(m.group(0))
+        return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else f"<U+{code:04X}>"
+
+    return _CONTROL.sub(sign, text)
 
 
 def _cell(value: Any) -> str:

@@ -76,6 +76,52 @@ def test_export_csv_of_a_formula_rationale(seed_copy: Path, tmp_path: Path) -> N
     assert not any(v.startswith(("=", "+", "@")) for r in edges for v in r.values())
 
 
+# -- control characters ------------------------------------------------------------------------------------------
+
+HOSTILE = "x\x1b[31mred\x1b[0m\r\x07bell\x1b]0;title\x07\u202eevil\x9b2J\x00\x7f"
+
+
+def test_control_characters_are_shown_not_run_in_a_table() -> None:
+    """An escape sequence, a CR or a bell in the data went raw to the terminal (colours, a new window title, a
+    line overwritten); a table shows each as a visible sign, headers and title too. Line breaks stay breaks."""
+    import unicodedata
+
+    out = render_rows([{"name": HOSTILE, "col\x1b[2J": "two\nlines"}], "table", "title\x1b[2J")
+    assert not [c for c in out if c != "\n" and (unicodedata.category(c) == "Cc" or c in "\u202e\x9b")]
+    assert "␛[31mred␛[0m␍␇bell" in out.replace("\n", "").replace("│", "").replace(" ", "")
+    assert "<U+202E>evil<U+009B>2J␀␡" in out.replace("\n", "").replace("│", "").replace(" ", "")
+    assert "col␛[2J" in out and "title␛[2J" in out and "two" in out and "lines" in out
+
+
+def test_csv_and_json_keep_the_data_as_it_is() -> None:
+    rows = [{"name": HOSTILE, "formula": "=1+1"}]
+    assert json.loads(render_rows(rows, "json")) == rows
+    assert list(csv.DictReader(io.StringIO(render_rows(rows, "csv")))) == [{"name": HOSTILE, "formula": "'=1+1"}]
+
+
+def test_a_terminal_is_never_sent_a_stored_escape(tmp_path: Path) -> None:
+    db = tmp_path / "plan.lbug"
+    assert runner.invoke(app, ["build", "--db", str(db)]).exit_code == 0
+    result = runner.invoke(app, ["cypher", "RETURN $s AS shown", "-p", "s", "a\x1b[2Jb", "--db", str(db)])
+    assert result.exit_code == 0 and "\x1b" not in result.stdout and "a␛[2Jb" in result.stdout
+    as_csv = runner.invoke(app, ["cypher", "RETURN $s AS shown", "-p", "s", "a\x1b[2Jb", "--db", str(db), "-f", "csv"])
+    assert as_csv.stdout == "shown\na\x1b[2Jb\n"
+
+
+def test_messages_show_control_characters_too(tmp_path: Path, seed_copy: Path) -> None:
+    """An error quoting what was typed, a summary naming what a document holds: the same signs, never the raw
+    character (a 分工 with a BEL and an OSC sequence in a unit name sent both to the terminal)."""
+    doc = tmp_path / "fengong.txt"
+    doc.write_text("沈阳市某某工作分工方案\n1.加快发展数字经济\n牵头单位:市工业和信息化局、市\x1b]0;pwned\x07局\n",
+                   encoding="utf-8")
+    result = runner.invoke(app, ["assign", "import", str(doc), "-o", str(tmp_path / "r.csv"), "--seed", str(seed_copy)])
+    assert result.exit_code == 0 and "(pwned␇局, 市␛]0)" in result.stdout, result.output  # ; parts names
+    error = runner.invoke(app, ["parse", str(tmp_path / "no\x1b[2Jsuch.txt")])
+    assert error.exit_code == 2 and "no␛[2Jsuch.txt: no such file" in error.stderr
+    for text in (result.stdout, error.stderr):
+        assert not any(c in text for c in "\x1b\x07")
+
+
 # -- -o that cannot be written ------------------------------------------------------------------------------------
 
 def _bad_outputs(tmp_path: Path) -> dict[str, Path]:

@@ -120,8 +120,11 @@ def store_settings(store: StoreKind, db: Path, plan: str | None = None, timeout:
 
 
 def say(message: str, err: bool = False) -> None:
-    """A result for people (`wrote x`, `built y`), in the user's language, line by line."""
-    typer.echo(translate(message), err=err)
+    """A result for people (`wrote x`, `built y`), in the user's language, line by line; a control character
+    from the data (a name, a title) is shown as its sign, not sent to the terminal."""
+    from kg.output import visible
+
+    typer.echo(visible(translate(message)), err=err)
 
 
 def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None, columns: list[str] | None = None

@@ -65,10 +65,11 @@ def redacted(message: str) -> str:
 
 def fail(message: str, code: int) -> None:
     from kg.i18n import _, translate
+    from kg.output import visible
 
     message = redacted(message)
     record(message)
-    sys.stderr.write(f"{_('Error: ')}{translate(message)}\n")
+    sys.stderr.write(f"{_('Error: ')}{visible(translate(message))}\n")
     sys.stderr.flush()
     sys.exit(code)
 
