@@ -201,26 +201,39 @@ def test_a_small_real_docx_still_reads(tmp_path: Path) -> None:
     assert "总体要求" in read_document(path).text
 
 
-@pytest.mark.parametrize(("used", "given", "message"), [
-    ({"x"}, set(), r"uses \$x but no -p x VALUE"),
-    ({"n"}, {"nn"}, r"uses \$n but no -p n VALUE"),
-    ({"n"}, {"n", "nn"}, r"-p nn: the query has no \$nn \(its parameters: \$n\)"),
-    (set(), {"y"}, r"-p y: the query has no \$y \(its parameters: none\)"),
+def _used(cypher: str) -> set[str]:
+    """The $NAMEs a query uses, as `kg cypher` reads them from the guard's tokens."""
+    from kg.guard import check_read_only
+
+    return {t.text[1:].strip("`") for t in check_read_only(cypher) if t.kind == "param"}
+
+
+@pytest.mark.parametrize(("cypher", "given", "message"), [
+    ("RETURN $x AS x", set(), r"uses \$x but no -p x VALUE"),
+    ("RETURN $n AS n", {"nn"}, r"uses \$n but no -p n VALUE"),
+    ("RETURN $n AS n", {"n", "nn"}, r"-p nn: the query has no \$nn \(its parameters: \$n\)"),
+    ("RETURN 1 AS one", {"y"}, r"-p y: the query has no \$y \(its parameters: none\)"),
+    ("MATCH (t:Task {uid: $task_uid}) RETURN t.id", set(), r"uses \$task_uid but no -p task_uid VALUE"),
+    ("MATCH (t:Task {plan: $plan}) RETURN t.id", {"task"}, r"-p task: the query has no \$task "),
 ])
-def test_cypher_parameters_missing_or_unused_are_refused(used: set[str], given: set[str], message: str) -> None:
+def test_cypher_parameters_missing_or_unused_are_refused(cypher: str, given: set[str], message: str) -> None:
     """`kg cypher` ran with a $x nobody gave (null: no rows) or a mistyped -p (ignored: wrong rows), exit 0."""
     from kg.cli.query import check_params
     from kg.errors import UsageError
 
     with pytest.raises(UsageError, match=message):
-        check_params(used, given)
+        check_params(cypher, _used(cypher), given)
 
 
 def test_cypher_parameters_filled_in_are_not_missing() -> None:
+    """What the stores fill in (kg.stores.base.derived_params) is not missing: $plan, and $NAME_uid from -p NAME,
+    which uses that -p."""
     from kg.cli.query import check_params
 
-    check_params({"plan", "task_uid", "n"}, {"task", "n"})  # $plan filled in, $task_uid from -p task
-    check_params(set(), set())
+    cypher = "MATCH (t:Task {uid: $task_uid, plan: $plan}) WHERE t.number < $n RETURN t.id"
+    assert _used(cypher) == {"plan", "task_uid", "n"}
+    check_params(cypher, _used(cypher), {"task", "n"})
+    check_params("RETURN 1 AS one", set(), set())
 
 
 def test_numbers_are_read_as_published_and_nothing_else() -> None:

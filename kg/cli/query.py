@@ -80,24 +80,26 @@ def cypher_cmd(
 
     given = {k: cypher_value(k, v) for k, v in params_from(ctx).items()}
     tokens = check_read_only(text)
-    check_params({t.text[1:].strip("`") for t in tokens if t.kind == "param"}, set(given))
+    check_params(text, {t.text[1:].strip("`") for t in tokens if t.kind == "param"}, set(given))
     with opened(store, db, plan, timeout) as graph_store:
         rows = graph_store.read(with_row_limit(text, tokens, limit + 1), given, max_rows=limit + 1)
     emit_limited(rows, limit, fmt)
 
 
-def check_params(used: set[str], given: set[str]) -> None:
-    """Every $NAME the query uses has its -p NAME VALUE, and every -p names a $NAME of the query: a missing value
-    would be null and a mistyped name ignored, each giving wrong rows without a word. $plan is filled in, and
-    $NAME_uid from -p NAME (as the named queries do)."""
+def check_params(cypher: str, used: set[str], given: set[str]) -> None:
+    """Every $NAME the query `cypher` uses has its -p NAME VALUE, and every -p names a $NAME of the query: a
+    missing value would be null and a mistyped name ignored, each giving wrong rows without a word. What the store
+    fills in is not missing, and a -p it fills $NAME_uid from is used: the rule is the stores' own
+    (kg.stores.base.derived_params), not restated here."""
     from kg.errors import UsageError
+    from kg.stores.base import RE_UID_USE, derived_params
 
-    filled = given | {"plan"} | {f"{name}_uid" for name in given}
+    filled = set(derived_params(cypher, dict.fromkeys(given, ""), plan=""))
     missing = sorted(used - filled)
     if missing:
         raise UsageError(f"the query uses ${missing[0]} but no -p {missing[0]} VALUE was given (valid: -p NAME VALUE "
                          "for each $NAME it uses)")
-    unused = sorted(given - used - {name[:-4] for name in used if name.endswith("_uid")})
+    unused = sorted(given - used - set(RE_UID_USE.findall(cypher)))
     if unused:
         names = ", ".join(f"${name}" for name in sorted(used)) or "none"
         raise UsageError(f"-p {unused[0]}: the query has no ${unused[0]} (its parameters: {names})")
