@@ -5,13 +5,17 @@ where it is about races or memory."""
 from __future__ import annotations
 
 import csv
+import io
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from kg.cli import app
 from tests.conftest import SEED
 
 KG = str(Path(sys.executable).parent / "kg")
@@ -267,3 +271,108 @@ def test_a_misgrouped_number_is_refused_at_its_line(seed_copy: Path, tmp_path: P
     result = subprocess.run([KG, "progress", "readings", "import", "--seed", str(seed_copy), str(path)],
                             capture_output=True, text=True, env=_env(), timeout=300)
     assert result.returncode == 2 and f"{path}:4" in result.stderr and "'1,5' is not a number" in result.stderr
+
+
+# -- third probe: nothing dropped unread, nothing empty, no date far off, no pipe that never ends ---------------------
+runner = CliRunner()
+LEDGER_EXAMPLE = SEED / "examples" / "ledger-2025-06.csv"
+
+
+@pytest.fixture(scope="module")
+def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("probe") / "plan.lbug"
+    result = runner.invoke(app, ["build", "--seed", str(SEED), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def _import_readings(seed: Path, path: Path) -> Result:
+    return runner.invoke(app, ["progress", "readings", "import", "--seed", str(seed), str(path)])
+
+
+def _import_ledger(db: Path, ledger: Path, path: Path) -> Result:
+    return runner.invoke(app, ["progress", "ledger", "import", "--db", str(db), "--ledger", str(ledger), str(path)])
+
+
+def _refused(result: Result, *messages: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.output, result.output
+    for message in messages:
+        assert message in result.stderr, result.stderr
+
+
+def _lines_with(path: Path, text: str, change: Callable[[list[list[str]]], None]) -> Path:
+    rows = list(csv.reader(io.StringIO(text)))
+    change(rows)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return path
+
+
+READINGS_TEXT = ("indicator,period,value,unit,basis,geo,status,source,published\n"
+                 "I3.4,2024,31,%,level,,final,example: made up for a test,2025-02-01\n"
+                 "I3.4,2024-H1,30,%,level,,final,example: made up for a test,2024-08-01\n")
+VALID_READINGS = "valid columns: indicator, period, value, unit, basis, geo, status, source, published, quote"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda rows: [r.append(c) for r, c in zip(rows, ["remark", "", "checked"], strict=True)],
+     ":1: unknown column 'remark' (" + VALID_READINGS),
+    (lambda rows: [r.append(c) for r, c in zip(rows, ["value", "", "35"], strict=True)],
+     ":1: column 'value' appears 2 times (columns 3, 10; valid: each column once)"),
+    (lambda rows: rows[2].append("35"), ":3: '35' in column 10, which has no header, would be lost"),
+    (lambda rows: [r.append(c) for r, c in zip(rows, ["", "", "35"], strict=True)],
+     ":3: '35' in column 10, which has no header, would be lost"),
+], ids=["unknown", "twice", "past the header", "under an empty header"])
+def test_a_column_readings_would_drop_is_refused(seed_copy: Path, tmp_path: Path,
+                                                  change: Callable[[list[list[str]]], None], message: str) -> None:
+    """An unknown column, a second column of one name (the first was read, the second dropped) and a value past
+    the header were dropped without a word; now each is one error naming the line, and nothing is written."""
+    before = (seed_copy / "readings.csv").read_bytes()
+    path = _lines_with(tmp_path / "readings-new.csv", READINGS_TEXT, change)
+    _refused(_import_readings(seed_copy, path), f"{path}{message}")
+    assert (seed_copy / "readings.csv").read_bytes() == before
+    unchanged = _lines_with(tmp_path / "readings-ok.csv", READINGS_TEXT, lambda rows: None)
+    assert _import_readings(seed_copy, unchanged).exit_code == 0  # the same file as it was is taken
+
+
+def test_an_unknown_column_in_the_seed_readings_fails_the_build(seed_copy: Path, tmp_path: Path) -> None:
+    target = seed_copy / "readings.csv"
+    _lines_with(target, target.read_text(encoding="utf-8-sig"), lambda rows: [r.append("x") for r in rows])
+    result = runner.invoke(app, ["build", "--seed", str(seed_copy), "--db", str(tmp_path / "plan.lbug")])
+    _refused(result, "readings.csv:1: unknown column 'x' (" + VALID_READINGS)
+
+
+def test_open_sdg_rows_of_a_disaggregation_are_refused_and_headline_rows_read(seed_copy: Path,
+                                                                              tmp_path: Path) -> None:
+    """Open SDG files carry disaggregations (Sex, Age, any name): a row for women is not the city's figure, and was
+    read as it. Rows with every disaggregation empty are the headline and are read."""
+    path = tmp_path / "indicator_I3-4.csv"
+    path.write_text("Year,Sex,Age,Units,GeoCode,Value\n2024,,,%,,31\n2024,female,,%,,29\n2024,,15-24,%,,12\n",
+                    encoding="utf-8")
+    _refused(_import_readings(seed_copy, path),
+             f"{path}:3: Sex is 'female': only headline rows are read, not disaggregations (valid: Sex, Age empty)",
+             f"{path}:4: Age is '15-24': only headline rows are read")
+    path.write_text("Year,Sex,Age,Units,GeoCode,Value\n2024,,,%,,31\n", encoding="utf-8")
+    result = _import_readings(seed_copy, path)
+    assert result.exit_code == 0 and "1 reading(s) added" in result.stdout, result.output
+    twice = tmp_path / "indicator_I3-5.csv"
+    twice.write_text("Year,Units,GeoCode,Value,Value\n2024,%,,31,32\n", encoding="utf-8")
+    _refused(_import_readings(seed_copy, twice), f"{twice}:1: column 'Value' appears 2 times")
+
+
+VALID_LEDGER = "valid columns: 报告期, 任务编号, 任务名称"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda rows: [r.append("备注" if i == 0 else "已上报") for i, r in enumerate(rows)],
+     ":1: unknown column '备注' (" + VALID_LEDGER),
+    (lambda rows: [r.append(r[11]) for r in rows], ":1: column '状态' appears 2 times (columns 12, 19"),
+    (lambda rows: rows[3].append("补充说明"), ":4: '补充说明' in column 19, which has no header, would be lost"),
+], ids=["unknown", "twice", "past the header"])
+def test_a_column_the_ledger_would_drop_is_refused(built_db: Path, tmp_path: Path,
+                                                   change: Callable[[list[list[str]]], None], message: str) -> None:
+    path = _lines_with(tmp_path / "returned.csv", LEDGER_EXAMPLE.read_text(encoding="utf-8-sig"), change)
+    ledger = tmp_path / "ledger"
+    _refused(_import_ledger(built_db, ledger, path), f"{path}{message}", "nothing imported")
+    assert not ledger.exists()

@@ -240,6 +240,35 @@ def read_tables(path: Path, encoding: str | None = None) -> list[Table]:
     raise UsageError(f"{path}: {suffix or 'no suffix'} is not read as a table (valid: .csv, .xlsx, .docx)")
 
 
+def header_problems(header: list[str], at: str, valid: tuple[str, ...] | None = None) -> list[str]:
+    """What is wrong with a table's header (`at` is its file:line): a column named twice (its cells would be read
+    once, the other copy dropped) and, given the `valid` names, a column not among them (dropped unread)."""
+    problems: list[str] = []
+    places: dict[str, list[int]] = {}
+    for number, name in enumerate(header, start=1):
+        if name:
+            places.setdefault(name, []).append(number)
+    for name, numbers in places.items():
+        if len(numbers) > 1:
+            problems.append(f"{at}: column {name!r} appears {len(numbers)} times (columns "
+                            f"{', '.join(map(str, numbers))}; valid: each column once)")
+    if valid is not None:
+        for name in places:
+            if name not in valid:
+                problems.append(f"{at}: unknown column {name!r} (valid columns: {', '.join(valid)})")
+    return problems
+
+
+def headless_cell_problem(header: list[str], cells: list[str]) -> str | None:
+    """A row's value under no header (past the header's end, or under an empty header cell), which no reader by
+    column name would see; None when there is none."""
+    for number, cell in enumerate(cells, start=1):
+        if cell and (number > len(header) or not header[number - 1]):
+            return (f"{cell!r} in column {number}, which has no header, would be lost (valid: a value under a "
+                    "named column; quote a value holding a comma: \"a, b\")")
+    return None
+
+
 def _xlsx_tables(data: bytes, path: Path) -> list[Table]:
     check_unpacked(data, path)
     import warnings

@@ -31,6 +31,7 @@ REPORTED = (("完成情况", "completion"), ("进度(%)", "progress"), ("状态"
             ("存在问题", "problems"), ("下步计划", "next_steps"), ("填报人", "reporter"), ("填报日期", "reported_on"))
 HEADERS = tuple(h for h, _ in PREFILLED + REPORTED)
 REQUIRED = ("报告期", "任务编号", "填报单位", "进度(%)", "状态", "填报日期")
+COLUMNS = (*HEADERS, "provenance")  # every column a returned sheet may have: the template's, and the example's mark
 PROVENANCES = ("official", "example")  # a department's returned sheet, or made-up demo data
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -248,6 +249,7 @@ def _ledger_table(path: Path) -> tuple[Any, dict[str, str] | None]:
 def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> Imported:
     """Every row of every file, validated; all problems raised together as `file:sheet:row: what (what is valid)`."""
     from kg.errors import LedgerError
+    from kg.ingest.read import header_problems, headless_cell_problem
 
     names = department_names(graph)
     responsible = task_departments(graph)
@@ -266,12 +268,17 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
             continue
         header = table.rows[0] if table.rows else []
         missing = [h for h in REQUIRED if h not in header]
+        line = table.row_numbers[0] if table.row_numbers else 1
+        at = f"{path}:{sheet}:{line}" if info is not None else f"{path}:{line}"
         if missing:
-            at = f"{path}:{sheet}:1" if info is not None else f"{path}:1"
             problems.append(f"{at}: missing column(s) {', '.join(missing)} "
                             f"(valid: the header of kg progress template: {', '.join(HEADERS)})")
             continue
-        col = {h: header.index(h) for h in (*HEADERS, "provenance") if h in header}
+        odd = header_problems(header, at, COLUMNS)  # a column read once or not at all would drop what it holds
+        if odd:
+            problems.extend(odd)
+            continue
+        col = {h: header.index(h) for h in COLUMNS if h in header}
         has_provenance = "provenance" in header
         for cells, number in zip(table.rows[1:], table.row_numbers[1:], strict=True):
             def get(h: str, cells: list[str] = cells, col: dict[str, int] = col) -> str:
@@ -279,6 +286,10 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
                 return unsafe_cell(cells[i].strip()) if i is not None and i < len(cells) else ""
 
             where = f"{path}:{sheet}:{number}" if info is not None else f"{path}:{number}"
+            headless = headless_cell_problem(header, cells)
+            if headless:
+                problems.append(f"{where}: {headless}")
+                continue
             if not any(get(h) for h, _ in REPORTED):
                 blank += 1
                 continue

@@ -41,6 +41,8 @@ RE_UNIT = re.compile(r"^(万亿|千亿|百亿|亿|千万|百万|万)?(美元|元
 RE_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$", re.ASCII)
 RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FORMULA_START = ("=", "+", "-", "@")
+# the columns of Open SDG's tidy layout that are read (see _from_open_sdg); any other is a disaggregation
+OPEN_SDG_COLUMNS = ("Year", "Units", "GeoCode", "Value", "Indicator", "Basis", "Status", "Source", "Published")
 
 
 @dataclass(frozen=True)
@@ -166,31 +168,55 @@ def _year_range(graph: PlanGraph, indicator: Any) -> tuple[int, int]:
 
 def rows_from_tables(path: Path, tables: list[Table] | None = None) -> tuple[list[dict[str, str]], list[str]]:
     """The rows of a readings file (CSV or .xlsx, our columns or Open SDG's tidy layout) and each row's file:line;
-    `tables` are the file's tables when they have been read already."""
-    from kg.ingest.read import read_tables
+    `tables` are the file's tables when they have been read already. Nothing is dropped unread: a column that is
+    not ours (or, in Open SDG's layout, a disaggregation such as Sex or Age with a value), a column named twice
+    and a value under no header are refused, each at its file:line."""
+    from kg.ingest.read import header_problems, headless_cell_problem, read_tables
 
     tables = [t for t in (read_tables(path) if tables is None else tables) if t.rows]
     if not tables:
         return [], []
     table = tables[0]
     header = [h.strip() for h in table.rows[0]]
+    at = f"{path}:{table.row_numbers[0]}"
+    open_sdg = "Year" in header and "Value" in header and "indicator" not in header
+    if open_sdg:
+        problems = header_problems(header, at)
+    else:
+        problems = header_problems(header, at, COLUMNS)
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            problems.insert(0, f"{at}: missing column(s) {', '.join(missing)} (valid header: {','.join(COLUMNS)}; "
+                            "or Open SDG's Year,...,Units,GeoCode,Value)")
+    if problems:
+        raise ValidationError(problems)
+    # Open SDG's columns that are not read: disaggregations (Sex, Age, Series, any name) and attributes (Unit
+    # multiplier). A row with one filled in is not the headline figure; taken as one it would be a wrong reading.
+    unread = [(i, h) for i, h in enumerate(header) if h and h not in OPEN_SDG_COLUMNS] if open_sdg else []
     body = list(zip(table.rows[1:], table.row_numbers[1:], strict=True))
     rows, wheres = [], []
-    open_sdg = "Year" in header and "Value" in header and "indicator" not in header
     shown = str(path)
     for cells, line in body:
         if not any(cells):  # read_tables strips every cell
+            continue
+        where = f"{shown}:{line}"
+        headless = headless_cell_problem(header, cells)
+        if headless:
+            problems.append(f"{where}: {headless}")
+            continue
+        split = [(h, cells[i]) for i, h in unread if i < len(cells) and cells[i]]
+        if split:
+            column, value = split[0]
+            problems.append(f"{where}: {column} is {value!r}: only headline rows are read, not disaggregations "
+                            f"(valid: {', '.join(h for _, h in unread)} empty)")
             continue
         record = dict(zip(header, cells, strict=False))  # cells come stripped; a short row lacks its last columns
         if open_sdg:
             record = _from_open_sdg(record, path)
         rows.append(record)
-        wheres.append(f"{shown}:{line}")
-    if not open_sdg:
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise ValidationError([f"{path}:{table.row_numbers[0]}: missing column(s) {', '.join(missing)} (valid "
-                                   f"header: {','.join(COLUMNS)}; or Open SDG's Year,...,Units,GeoCode,Value)"])
+        wheres.append(where)
+    if problems:
+        raise ValidationError(problems)
     return rows, wheres
 
 
