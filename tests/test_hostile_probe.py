@@ -376,3 +376,44 @@ def test_a_column_the_ledger_would_drop_is_refused(built_db: Path, tmp_path: Pat
     ledger = tmp_path / "ledger"
     _refused(_import_ledger(built_db, ledger, path), f"{path}{message}", "nothing imported")
     assert not ledger.exists()
+
+
+def test_an_empty_readings_file_is_refused_like_an_empty_ledger(seed_copy: Path, built_db: Path,
+                                                                tmp_path: Path) -> None:
+    """A readings file with only its header (or nothing) imported nothing and said so with exit 0; an empty ledger
+    was an error. Now both are, in the same words."""
+    before = (seed_copy / "readings.csv").read_bytes()
+    header_only = tmp_path / "header-only.csv"
+    header_only.write_text(READINGS_TEXT.splitlines()[0] + "\n\n", encoding="utf-8")
+    _refused(_import_readings(seed_copy, header_only), f"{header_only}:1: only a header, no rows: nothing to import")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    _refused(_import_readings(seed_copy, empty), f"{empty}:1: missing column(s) indicator, period, value")
+    assert (seed_copy / "readings.csv").read_bytes() == before
+    ledger = tmp_path / "ledger"
+    _refused(_import_ledger(built_db, ledger, empty), f"{empty}:1: missing column(s) 报告期")
+    ledger_header = tmp_path / "ledger-header.csv"
+    ledger_header.write_text(LEDGER_EXAMPLE.read_text(encoding="utf-8-sig").splitlines()[0] + "\n", encoding="utf-8")
+    _refused(_import_ledger(built_db, ledger, ledger_header),
+             f"{ledger_header}:1: only a header, no rows: nothing to import")
+    assert not ledger.exists()
+
+
+def test_a_seed_readings_file_with_only_its_header_builds_without_readings(seed_copy: Path, tmp_path: Path) -> None:
+    """A seed with no readings yet: readings.csv with its header and no rows builds, like a seed without the file;
+    an import then appends under that header. The file emptied to nothing is refused."""
+    target = seed_copy / "readings.csv"
+    target.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+    db = tmp_path / "plan.lbug"
+    result = runner.invoke(app, ["build", "--seed", str(seed_copy), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    status = runner.invoke(app, ["progress", "status", "--db", str(db), "--format", "json"])
+    assert status.exit_code == 0 and "no_data" in status.stdout and '"green"' not in status.stdout, status.output
+    new = _lines_with(tmp_path / "new.csv", READINGS_TEXT, lambda rows: None)
+    added = _import_readings(seed_copy, new)
+    assert added.exit_code == 0 and "2 reading(s) added" in added.stdout, added.output
+    assert target.read_text(encoding="utf-8").splitlines()[1].startswith("I3.4,2024,31,%")
+    assert runner.invoke(app, ["build", "--seed", str(seed_copy), "--db", str(db)]).exit_code == 0
+    target.write_bytes(b"")
+    result = runner.invoke(app, ["build", "--seed", str(seed_copy), "--db", str(db)])
+    _refused(result, "readings.csv:1: missing column(s) indicator, period")

@@ -124,7 +124,7 @@ def readings_import_cmd(
     with writer_lock(target, "kg progress readings import", wait=True):
         graph = load_plan(folder)  # the plan, with the readings already in the seed validated
         existing = read_readings(target, graph) if target.exists() else []
-        new = read_readings(file, graph, existing)
+        new = read_readings(file, graph, existing, need_rows=True)  # an empty file is a mistake, not news
         added = merge_into(target, new)
     say(f"{added} reading(s) added to {target} ({len(new) - added} already there); "
                "run `kg build` to assess them")

@@ -278,6 +278,10 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
         if odd:
             problems.extend(odd)
             continue
+        if len(table.rows) < 2:  # a sheet left blank has its rows, counted as not reported; this one has none
+            problems.append(f"{at}: only a header, no rows: nothing to import (valid: one row a task and "
+                            "department, as kg progress template writes them)")
+            continue
         col = {h: header.index(h) for h in COLUMNS if h in header}
         has_provenance = "provenance" in header
         for cells, number in zip(table.rows[1:], table.row_numbers[1:], strict=True):

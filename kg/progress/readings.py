@@ -166,17 +166,18 @@ def _year_range(graph: PlanGraph, indicator: Any) -> tuple[int, int]:
     return first, end
 
 
-def rows_from_tables(path: Path, tables: list[Table] | None = None) -> tuple[list[dict[str, str]], list[str]]:
+def rows_from_tables(path: Path, tables: list[Table] | None = None,
+                     need_rows: bool = False) -> tuple[list[dict[str, str]], list[str]]:
     """The rows of a readings file (CSV or .xlsx, our columns or Open SDG's tidy layout) and each row's file:line;
     `tables` are the file's tables when they have been read already. Nothing is dropped unread: a column that is
     not ours (or, in Open SDG's layout, a disaggregation such as Sex or Age with a value), a column named twice
-    and a value under no header are refused, each at its file:line."""
+    and a value under no header are refused, each at its file:line. An empty file has no header, which is refused;
+    a header with no rows under it is refused when `need_rows` (a file to import), not in the seed's readings.csv
+    (a plan with no readings yet)."""
     from kg.ingest.read import header_problems, headless_cell_problem, read_tables
 
     tables = [t for t in (read_tables(path) if tables is None else tables) if t.rows]
-    if not tables:
-        return [], []
-    table = tables[0]
+    table = tables[0] if tables else Table(path.name, [[]], [1])
     header = [h.strip() for h in table.rows[0]]
     at = f"{path}:{table.row_numbers[0]}"
     open_sdg = "Year" in header and "Value" in header and "indicator" not in header
@@ -217,6 +218,9 @@ def rows_from_tables(path: Path, tables: list[Table] | None = None) -> tuple[lis
         wheres.append(where)
     if problems:
         raise ValidationError(problems)
+    if need_rows and not rows:
+        raise ValidationError([f"{at}: only a header, no rows: nothing to import (valid: one reading a line under "
+                               "the header)"])
     return rows, wheres
 
 
@@ -394,15 +398,17 @@ def mark_counting(readings: list[Reading]) -> list[Reading]:
     return readings
 
 
-def read_readings(path: Path, graph: PlanGraph, existing: list[Reading] | None = None) -> list[Reading]:
-    """A readings file, validated against the plan (and against `existing` readings for duplicate finals)."""
+def read_readings(path: Path, graph: PlanGraph, existing: list[Reading] | None = None,
+                  need_rows: bool = False) -> list[Reading]:
+    """A readings file, validated against the plan (and against `existing` readings for duplicate finals); with
+    `need_rows`, a file with no rows is refused (see `rows_from_tables`)."""
     from kg.ingest.read import read_tables
 
-    return readings_from_tables(path, read_tables(path), graph, existing)
+    return readings_from_tables(path, read_tables(path), graph, existing, need_rows)
 
 
 def readings_from_tables(path: Path, tables: list[Table], graph: PlanGraph,
-                         existing: list[Reading] | None = None) -> list[Reading]:
+                         existing: list[Reading] | None = None, need_rows: bool = False) -> list[Reading]:
     """The readings of a file's tables, validated: column by column when the file is the common case (our columns,
     no earlier readings to check against, nothing refused: kg.progress.columns), else row by row, which names
     every problem at its file:line."""
@@ -413,7 +419,7 @@ def readings_from_tables(path: Path, tables: list[Table], graph: PlanGraph,
         fast = readings_by_column(path, filled[0], graph)
         if fast is not None:
             return fast
-    rows, wheres = rows_from_tables(path, tables)
+    rows, wheres = rows_from_tables(path, tables, need_rows)
     return validate(rows, wheres, graph, existing)
 
 
