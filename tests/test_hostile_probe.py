@@ -417,3 +417,23 @@ def test_a_seed_readings_file_with_only_its_header_builds_without_readings(seed_
     target.write_bytes(b"")
     result = runner.invoke(app, ["build", "--seed", str(seed_copy), "--db", str(db)])
     _refused(result, "readings.csv:1: missing column(s) indicator, period")
+
+
+def test_an_import_appends_under_the_seeds_own_header(seed_copy: Path, tmp_path: Path) -> None:
+    """The import wrote its rows in its own column order under whatever header the seed's readings.csv had: under a
+    header of fewer or reordered columns the values landed in the wrong columns. Now the file is rewritten under the
+    full header when its own differs, every kept value in its column."""
+    target = seed_copy / "readings.csv"
+    order = ["source", "indicator", "period", "value", "unit", "basis", "status", "published"]
+    target.write_text(",".join(order) + "\nexample: made up for a test,I3.4,2023,30,%,level,final,2024-02-01\n",
+                      encoding="utf-8")
+    new = _lines_with(tmp_path / "new.csv", READINGS_TEXT, lambda rows: None)
+    added = _import_readings(seed_copy, new)
+    assert added.exit_code == 0 and "2 reading(s) added" in added.stdout, added.output
+    with target.open(encoding="utf-8-sig", newline="") as f:
+        kept = [(r["indicator"], r["period"], r["value"], r["source"], r.get("geo")) for r in csv.DictReader(f)]
+    assert kept == [("I3.4", "2023", "30", "example: made up for a test", ""),
+                    ("I3.4", "2024", "31", "example: made up for a test", "沈阳市"),
+                    ("I3.4", "2024-H1", "30", "example: made up for a test", "沈阳市")]
+    result = runner.invoke(app, ["build", "--seed", str(seed_copy), "--db", str(tmp_path / "plan.lbug")])
+    assert result.exit_code == 0, result.output

@@ -434,20 +434,28 @@ def readings_csv(readings: list[Reading]) -> str:
 
 def merge_into(target: Path, new: list[Reading]) -> int:
     """Append the new readings to the seed file atomically; readings already there are kept as they are. Returns
-    how many rows were added (an identical row already present is not added twice)."""
+    how many rows were added (an identical row already present is not added twice). A file whose header is not
+    ours in our order (fewer columns, another order) is written again under ours, every kept value in its column:
+    rows appended under it would put their values in the wrong columns."""
     from kg.output import write_atomic
 
     text = target.read_text(encoding="utf-8-sig") if target.exists() else ""
-    present = {tuple(row.get(c, "") for c in COLUMNS) for row in csv.DictReader(io.StringIO(text))} if text else set()
+    kept = list(csv.DictReader(io.StringIO(text, newline=""))) if text else []
+    present = {tuple(row.get(c) or "" for c in COLUMNS) for row in kept}
     added = [r for r in new if tuple(r.as_row()[c] for c in COLUMNS) not in present]
     if not added:
         return 0
     body = readings_csv(added)
-    if text:
+    header = next(csv.reader(io.StringIO(text, newline="")), []) if text else []
+    if [h.strip() for h in header] == list(COLUMNS):
         lines = body.splitlines(keepends=True)[1:]
         joined = text if text.endswith("\n") else text + "\n"
         write_atomic(target, joined + "".join(lines))
-    else:
-        write_atomic(target, body)
+    else:  # no file, or another header: the kept rows (checked by the caller: no column but ours) and the new
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n", restval="")
+        writer.writeheader()
+        writer.writerows({c.strip(): v or "" for c, v in row.items()} for row in kept)
+        write_atomic(target, buf.getvalue() + body.split("\n", 1)[1])
     return len(added)
 
