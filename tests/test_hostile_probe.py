@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -437,3 +438,42 @@ def test_an_import_appends_under_the_seeds_own_header(seed_copy: Path, tmp_path:
                     ("I3.4", "2024-H1", "30", "example: made up for a test", "沈阳市")]
     result = runner.invoke(app, ["build", "--seed", str(seed_copy), "--db", str(tmp_path / "plan.lbug")])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"填报日期": "2099-06-21"}, ":2: 填报日期 2099-06-21 lies far outside the plan (valid: 2022-01-01 to 2026-12-31, "
+                                "the plan's years and one either side)"),
+    ({"状态": "已完成", "进度(%)": "100", "完成日期": "1925-06-10"},
+     ":2: 完成日期 1925-06-10 lies far outside the plan"),
+], ids=["填报日期 2099", "完成日期 1925"])
+def test_a_ledger_date_far_outside_the_plan_is_refused(built_db: Path, tmp_path: Path, change: dict[str, str],
+                                                       message: str) -> None:
+    """2099 as 填报日期 (a typo for 2025) was kept, and would have counted as a late report for ever."""
+    def edit(rows: list[list[str]]) -> None:
+        for column, value in change.items():
+            rows[1][rows[0].index(column)] = value
+
+    path = _lines_with(tmp_path / "returned.csv", LEDGER_EXAMPLE.read_text(encoding="utf-8-sig"), edit)
+    ledger = tmp_path / "ledger"
+    _refused(_import_ledger(built_db, ledger, path), f"{path}{message}", "nothing imported")
+    assert not ledger.exists()
+    late = _lines_with(tmp_path / "late.csv", LEDGER_EXAMPLE.read_text(encoding="utf-8-sig"),
+                       lambda rows: rows[1].__setitem__(rows[0].index("填报日期"), "2026-01-05"))
+    assert _import_ledger(built_db, ledger, late).exit_code == 0  # filed after the plan's last month: in the margin
+
+
+@pytest.mark.parametrize("layout", ["clean", "with a blank row"])
+def test_a_reading_published_after_today_is_refused(seed_copy: Path, tmp_path: Path, layout: str) -> None:
+    """A published date of 2099 (a typo) was kept, and as the latest publication it decided which reading counts.
+    Both checks refuse it: the column-wise one (a clean file) and the row-by-row one."""
+    today = date.today()
+    tomorrow = date.fromordinal(today.toordinal() + 1).isoformat()
+    text = READINGS_TEXT.replace("2025-02-01", tomorrow) + ("\n" if layout != "clean" else "")
+    before = (seed_copy / "readings.csv").read_bytes()
+    path = tmp_path / "readings-new.csv"
+    path.write_text(text, encoding="utf-8")
+    _refused(_import_readings(seed_copy, path), f"{path}:2: published {tomorrow} is after today, {today} (valid: the "
+             f"day it was published, up to {today})")
+    assert (seed_copy / "readings.csv").read_bytes() == before
+    path.write_text(READINGS_TEXT.replace("2025-02-01", today.isoformat()), encoding="utf-8")
+    assert _import_readings(seed_copy, path).exit_code == 0  # published today: fine

@@ -30,7 +30,7 @@ POOLS = {
     "geo": ["", "沈阳", "沈阳市", "全国", "CN-LN"],
     "status": ["", "final", "preliminary", "revised", "draft"],
     "source": [SRC, SRC, "", "=HYPERLINK(1)"],
-    "published": ["", "2024-07-20", "2024/07/20"],
+    "published": ["", "2024-07-20", "2024/07/20", "2099-07-20", "2024-02-30"],
     "quote": ["", "同比增长4%", "+4"],
     "light": ["", "", "green", "blue"],
     "note": ["", "", "说明", "@x"],

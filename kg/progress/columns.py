@@ -9,6 +9,7 @@ tests/test_progress_columns.py checks that the two agree on generated files, goo
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from kg.ingest.read import Table
@@ -20,7 +21,6 @@ from kg.progress.readings import (
     FORMULA_START,
     GEO_ALIASES,
     LIGHT_VALUES,
-    RE_DATE,
     REQUIRED,
     STATUSES,
     Period,
@@ -30,6 +30,7 @@ from kg.progress.readings import (
     _year_range,
     parse_number,
     parse_period,
+    published_problem,
 )
 
 
@@ -89,7 +90,8 @@ def readings_by_column(path: Path, table: Table, graph: PlanGraph) -> list[Readi
     if not set(bases) <= set(BASES) or not set(statuses) <= set(STATUSES) or not set(lights) <= {*LIGHT_VALUES, None}:
         return None
     sources, published = cells["source"], cells["published"]
-    if "" in set(sources) or any(p and not RE_DATE.match(p) for p in set(published)):
+    today = date.today()
+    if "" in set(sources) or any(p and published_problem(p, today) for p in set(published)):
         return None
     if any(text.startswith(FORMULA_START) for column in ("source", "quote", "note", "geo")
            for text in set(cells[column])):

@@ -17,7 +17,7 @@ from typing import Any
 
 from kg.errors import UsageError
 from kg.model import PlanGraph, natural_key
-from kg.progress.milestones import Milestone, by_task, check_period, current_milestone
+from kg.progress.milestones import Milestone, by_task, check_period, current_milestone, plan_years
 from kg.progress.readings import parse_number
 
 LEDGER_SHEET = "台账"
@@ -229,6 +229,17 @@ def _date(text: str) -> date | None:
     return None
 
 
+def date_window(graph: PlanGraph) -> tuple[date, date] | None:
+    """The dates a ledger row may give (完成日期, 填报日期): the plan's years and one either side, for work done
+    ahead of it, a late milestone or the last report filed after it; None when the plan names no years (every
+    row's 报告期 is refused then)."""
+    try:
+        start, end = plan_years(graph)
+    except UsageError:
+        return None
+    return date(start - 1, 1, 1), date(end + 1, 12, 31)
+
+
 def _ledger_table(path: Path) -> tuple[Any, dict[str, str] | None]:
     """The ledger table of a returned file and its hidden metadata (None for CSV, which has no sheets)."""
     from kg.ingest.read import read_tables
@@ -258,6 +269,7 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
     rows: list[LedgerRow] = []
     blank = 0
     seen: dict[tuple[str, str, str], str] = {}
+    window = date_window(graph)
     for path in paths:
         table, info = _ledger_table(path)
         meta = info or {}
@@ -338,6 +350,10 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
             done_on = _date(get("完成日期")) if get("完成日期") else None
             if get("完成日期") and done_on is None:
                 problems.append(f"{where}: 完成日期 {get('完成日期')!r} is not a date (valid: YYYY-MM-DD)")
+            for column, day in (("完成日期", done_on), ("填报日期", reported_on)):
+                if window and day and not window[0] <= day <= window[1]:
+                    problems.append(f"{where}: {column} {day} lies far outside the plan (valid: {window[0]} to "
+                                    f"{window[1]}, the plan's years and one either side)")
             if status == statuses[0] and done_on is None and get("完成日期") == "":
                 problems.append(f"{where}: 状态 {status} needs 完成日期 (valid: the date the milestone was reached)")
             provenance = get("provenance") if has_provenance else "official"

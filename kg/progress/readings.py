@@ -16,6 +16,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ BASE_UNITS = {"美元": "USD", "元": "CNY", "%": "percent", "个百分点": "pe
               "家": "firms", "个": "count", "天": "days", "吨": "tonnes", "公里": "km", "亩": "mu", "index": "index"}
 RE_UNIT = re.compile(r"^(万亿|千亿|百亿|亿|千万|百万|万)?(美元|元|%|个百分点|人|家|个|天|吨|公里|亩|index)$")
 RE_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$", re.ASCII)
-RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 FORMULA_START = ("=", "+", "-", "@")
 # the columns of Open SDG's tidy layout that are read (see _from_open_sdg); any other is a disaggregation
 OPEN_SDG_COLUMNS = ("Year", "Units", "GeoCode", "Value", "Indicator", "Basis", "Status", "Source", "Published")
@@ -92,6 +93,20 @@ def parse_number(text: str) -> float | None:
         return None
     value = float(text.replace(",", ""))
     return value if math.isfinite(value) else None
+
+
+def published_problem(text: str, today: date) -> str | None:
+    """What is wrong with a `published` date: not a date, or after `today` (a typo: nothing is published in the
+    future); None when it is fine."""
+    try:
+        day = date.fromisoformat(text) if RE_DATE.match(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        return f"published {text!r} is not a date (valid: 2024-01-23)"
+    if day > today:
+        return f"published {text} is after today, {today} (valid: the day it was published, up to {today})"
+    return None
 
 
 @functools.lru_cache(maxsize=4096)  # assessing converts every reading's unit: a plan's readings use a handful
@@ -253,6 +268,8 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
     for r in existing or []:
         seqs[r.key] = max(seqs.get(r.key, 0), r.seq + 1)
     ranges: dict[str, tuple[int, int]] = {}
+    dates_seen: dict[str, str | None] = {}
+    today = date.today()
     for row, where in zip(rows, wheres, strict=True):
         # every column once, without a helper call per cell (720,000 rows made that the import's largest cost)
         get = row.get
@@ -326,8 +343,11 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
         if not source:
             problems.add(where, "a reading needs its source (the publication and its URL or file)")
             bad = True
-        if published and not RE_DATE.match(published):
-            problems.add(where, f"published {published!r} is not a date (valid: 2024-01-23)")
+        if published and published not in dates_seen:
+            dates_seen[published] = published_problem(published, today)
+        date_problem = dates_seen[published] if published else None
+        if date_problem:
+            problems.add(where, date_problem)
             bad = True
         for column, text in (("source", source), ("quote", quote), ("note", note), ("geo", geo)):
             if text.startswith(FORMULA_START):
