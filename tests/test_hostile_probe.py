@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from kg.cli import app
-from tests.conftest import SEED
+from tests.conftest import SEED, SOURCE
 
 KG = str(Path(sys.executable).parent / "kg")
 COLUMNS = ["indicator", "period", "value", "unit", "basis", "geo", "status", "source", "published", "quote", "light",
@@ -477,3 +478,37 @@ def test_a_reading_published_after_today_is_refused(seed_copy: Path, tmp_path: P
     assert (seed_copy / "readings.csv").read_bytes() == before
     path.write_text(READINGS_TEXT.replace("2025-02-01", today.isoformat()), encoding="utf-8")
     assert _import_readings(seed_copy, path).exit_code == 0  # published today: fine
+
+
+def test_a_named_pipe_nobody_writes_to_is_given_up(seed_copy: Path, tmp_path: Path) -> None:
+    """A FIFO as the readings file, with no writer, hung the import for ever in open(); now it waits PIPE_WAIT
+    seconds for something to arrive, then says so, and nothing is written."""
+    from kg.ingest.read import PIPE_WAIT
+
+    fifo = tmp_path / "readings.csv"
+    os.mkfifo(fifo)
+    before = (seed_copy / "readings.csv").read_bytes()
+    start = time.monotonic()
+    result = subprocess.run([KG, "progress", "readings", "import", "--seed", str(seed_copy), str(fifo)],
+                            capture_output=True, text=True, env=_env(), timeout=PIPE_WAIT + 50)
+    assert PIPE_WAIT <= time.monotonic() - start < PIPE_WAIT + 50
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert f"{fifo}: nothing arrived on the pipe in {PIPE_WAIT:g} s" in result.stderr, result.stderr
+    assert (seed_copy / "readings.csv").read_bytes() == before
+
+
+def test_pipes_with_a_writer_are_read(seed_copy: Path, tmp_path: Path) -> None:
+    """A named pipe whose writer comes a little later, and a process substitution, are read to their end."""
+    fifo = tmp_path / "readings.csv"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["bash", "-c", 'sleep 1; printf "%s" "$1" > "$2"', "writer", READINGS_TEXT, str(fifo)])
+    result = subprocess.run([KG, "progress", "readings", "import", "--seed", str(seed_copy), str(fifo)],
+                            capture_output=True, text=True, env=_env(), timeout=120)
+    writer.wait(timeout=60)
+    assert result.returncode == 0 and "2 reading(s) added" in result.stdout, result.stderr
+    piped = subprocess.run(["bash", "-c", 'exec "$1" parse <(cat "$2")', "kg", KG, str(SOURCE)],
+                           capture_output=True, text=True, env=_env(), timeout=120)
+    direct = subprocess.run([KG, "parse", str(SOURCE)], capture_output=True, text=True, env=_env(), timeout=120)
+    assert piped.returncode == 0 and direct.returncode == 0, piped.stderr
+    assert piped.stderr == direct.stderr and "placed" in piped.stderr  # the same summary: the whole text was read
+    assert piped.stdout.split('"title"', 1)[1] == direct.stdout.split('"title"', 1)[1]  # all but the source name

@@ -13,6 +13,9 @@ import codecs
 import csv
 import functools
 import io
+import os
+import select
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ MAX_BYTES = 64 * 1024 * 1024  # a plan or a 分工 table is a few MB at most; mo
 # What a .docx or .xlsx may unpack to: its XML compresses ~10x, so a real one is far below; a crafted 1.5 MB .docx
 # unpacked to 900 MB and took 4 GB of memory to read
 MAX_UNPACKED = 256 * 1024 * 1024
+PIPE_WAIT = 10.0  # seconds a named pipe given as a file may stay silent before it is given up: nobody is writing
 
 
 @dataclass
@@ -48,15 +52,20 @@ class Table:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or one clear error: missing, a folder, unreadable, or too large."""
+    """The file's bytes, or one clear error: missing, a folder, unreadable, too large, or a pipe on which nothing
+    arrives within PIPE_WAIT seconds."""
     try:
-        if path.is_dir():
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise UsageError(f"{path}: is a folder (give a file)")
-        size = path.stat().st_size
+        size = info.st_size
         if size > MAX_BYTES:
             raise UsageError(f"{path}: {size} bytes is too large (at most {MAX_BYTES // (1024 * 1024)} MB)")
-        with path.open("rb") as f:  # a device or a pipe has no size: read no more than the most a file may hold
-            data = f.read(MAX_BYTES + 1)
+        if stat.S_ISFIFO(info.st_mode):  # a named pipe, or <(command) as /dev/fd/63
+            data = _read_pipe(path)
+        else:
+            with path.open("rb") as f:  # a device has no size: read no more than the most a file may hold
+                data = f.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             raise UsageError(f"{path}: more than {MAX_BYTES // (1024 * 1024)} MB, too large (at most "
                              f"{MAX_BYTES // (1024 * 1024)} MB)")
@@ -67,6 +76,29 @@ def read_bytes(path: Path) -> bytes:
         raise UsageError(f"{path}: not readable (permission denied)") from None
     except OSError as e:
         raise UsageError(f"{path}: cannot be read ({e.strerror or e})") from None
+
+
+def _read_pipe(path: Path) -> bytes:
+    """A pipe's bytes, up to MAX_BYTES + 1. Opened without waiting (a plain open of a named pipe with no writer
+    waits for one for ever), then up to PIPE_WAIT seconds for its first bytes or its end; then read to its end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        ready, _, _ = select.select([fd], [], [], PIPE_WAIT)
+        if not ready:
+            raise UsageError(f"{path}: nothing arrived on the pipe in {PIPE_WAIT:g} s (valid: a file, or a pipe "
+                             "that a command writes to)")
+        os.set_blocking(fd, True)  # a writer is there: it decides how long the rest takes, as with any pipe
+        chunks: list[bytes] = []
+        got = 0
+        while got <= MAX_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def decode(data: bytes, name: str | Path, encoding: str | None = None) -> tuple[str, str]:
