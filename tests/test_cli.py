@@ -262,8 +262,9 @@ def test_a_file_with_several_plans_asks_which(tmp_path: Path, plan_graph) -> Non
 def test_build_that_runs_out_of_buffer_pool_says_so_and_keeps_the_graph(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A build whose pool is too small (forced here: the option refuses sizes under 256 MiB; Shenyang's plan,
-    its node tables created rather than copied, builds in 32 MiB and not in 16) is one clear error naming the pool and `--buffer-pool`, exit non-zero, and the graph built before still
-    opens unchanged; sizes outside what a build can use, or the option on Neo4j, are refused before anything."""
+    its node tables created rather than copied, builds in 32 MiB and not in 16) is one clear error naming the
+    pool and `--buffer-pool`, exit non-zero, and the graph built before still opens unchanged; sizes outside what
+    a build can use, or the option on Neo4j, are refused before anything."""
     import kg.stores.ladybug as lb
 
     db = tmp_path / "plan.lbug"

@@ -512,3 +512,21 @@ def test_pipes_with_a_writer_are_read(seed_copy: Path, tmp_path: Path) -> None:
     assert piped.returncode == 0 and direct.returncode == 0, piped.stderr
     assert piped.stderr == direct.stderr and "placed" in piped.stderr  # the same summary: the whole text was read
     assert piped.stdout.split('"title"', 1)[1] == direct.stdout.split('"title"', 1)[1]  # all but the source name
+
+
+def test_a_pipe_read_on_a_descriptor_above_1023(tmp_path: Path) -> None:
+    """A process holding over a thousand files open still reads a pipe: select.select refused a descriptor above
+    1023 (a ValueError, a traceback); the wait uses poll."""
+    fifo = tmp_path / "plan.txt"
+    os.mkfifo(fifo)
+    script = ("import os, resource, sys\n"
+              "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
+              "resource.setrlimit(resource.RLIMIT_NOFILE, (min(2048, hard), hard))\n"
+              "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]\n"
+              "from kg.ingest.read import read_bytes\n"
+              "print(len(read_bytes(__import__('pathlib').Path(sys.argv[1]))))\n")
+    writer = subprocess.Popen(["bash", "-c", 'sleep 1; printf "abc" > "$1"', "writer", str(fifo)])
+    result = subprocess.run([sys.executable, "-c", script, str(fifo)], capture_output=True, text=True, env=_env(),
+                            timeout=60)
+    writer.wait(timeout=30)
+    assert result.returncode == 0 and result.stdout.strip() == "3", result.stderr

@@ -83,8 +83,9 @@ def _read_pipe(path: Path) -> bytes:
     waits for one for ever), then up to PIPE_WAIT seconds for its first bytes or its end; then read to its end."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        ready, _, _ = select.select([fd], [], [], PIPE_WAIT)
-        if not ready:
+        waiting = select.poll()  # not select.select, which refuses a descriptor above 1023
+        waiting.register(fd, select.POLLIN)
+        if not waiting.poll(PIPE_WAIT * 1000):
             raise UsageError(f"{path}: nothing arrived on the pipe in {PIPE_WAIT:g} s (valid: a file, or a pipe "
                              "that a command writes to)")
         os.set_blocking(fd, True)  # a writer is there: it decides how long the rest takes, as with any pipe
