@@ -197,3 +197,19 @@ def test_a_header_over_two_rows_names_the_columns_under_it(tmp_path: Path, suffi
     items = read_assignments(path).items
     assert [(i.number, i.lead, i.responsible) for i in items] == [(1, "市发展改革委", "市财政局"),
                                                                   (2, "市商务局", "市数据局")]
+
+
+# -- the header again mid-table -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("write", [_xlsx, _docx])
+def test_a_header_repeated_mid_table_is_not_an_item(tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    """A table pasted together from parts repeats its header between them (or a page's header typed in): the
+    repeat is skipped, not read as an item whose task is 工作任务 and whose lead is 牵头单位."""
+    rows = [[docs.TITLE, "", "", "", ""], HEADER,
+            ["1", TASKS[0], "市发展改革委", "市财政局", "2025年底前"],
+            HEADER,
+            ["2", TASKS[1], "市商务局", "", "2024年底前"],
+            ["3", TASKS[2], "市科技局", "市教育局", ""]]
+    items = read_assignments(write(tmp_path / f"repeat.{write.__name__.lstrip('_')}", rows)).items
+    assert [(i.number, i.text, i.lead) for i in items] == [
+        (1, TASKS[0], "市发展改革委"), (2, TASKS[1], "市商务局"), (3, TASKS[2], "市科技局")]

@@ -403,6 +403,8 @@ def _from_tables(path: Path, tables: list[Table]) -> AssignDocument:
             filled = [c for c in row if c.strip()]
             if not filled:
                 continue
+            if any(_column_role(c) == "text" for c in filled) and all(_column_role(c) for c in filled):
+                continue  # the header again: a table pasted together from parts, or a page's header typed in
             if len(set(filled)) == 1 and not (cell("lead") or cell("responsible")):
                 section = filled[0]  # a heading row (one cell, or one merged across the row)
                 continue
