@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from kg.model import natural_key
+from kg.stores.base import Rows
 
 Row = dict[str, Any]
 KIND_ORDER = {"Task": 0, "Area": 1, "Target": 2, "Indicator": 3, "Department": 4}
@@ -66,8 +67,9 @@ def downstream(G: nx.MultiDiGraph, task: str, depth: int | None = None) -> list[
 
 def deps(G: nx.MultiDiGraph, task: str, depth: int | None = None) -> list[Row]:
     """Upstream and downstream in one table: direction, distance, task."""
-    return ([{"direction": "upstream", **r} for r in upstream(G, task, depth)] +
-            [{"direction": "downstream", **r} for r in downstream(G, task, depth)])
+    return Rows([{"direction": "upstream", **r} for r in upstream(G, task, depth)] +
+                [{"direction": "downstream", **r} for r in downstream(G, task, depth)],
+                ["direction", "distance", "task", "name"])  # the header of a task with no dependencies too
 
 
 def impact(G: nx.MultiDiGraph, task: str) -> list[Row]:
@@ -97,7 +99,8 @@ def impact(G: nx.MultiDiGraph, task: str) -> list[Row]:
                 reach(dept, d + 1, t, f"{role} on")
     rows = [{"distance": d, "kind": G.nodes[e]["kind"], "id": e, "name": _name(G, e), "relation": rel, "via": via}
             for e, (d, via, rel) in best.items()]
-    return sorted(rows, key=lambda r: (r["distance"], KIND_ORDER.get(r["kind"], 9), natural_key(r["id"])))
+    return Rows(sorted(rows, key=lambda r: (r["distance"], KIND_ORDER.get(r["kind"], 9), natural_key(r["id"]))),
+                ["distance", "kind", "id", "name", "relation", "via"])
 
 
 def critical(G: nx.MultiDiGraph) -> list[Row]:
@@ -151,7 +154,8 @@ def _owners_of_tasks(G: nx.MultiDiGraph, tasks: Iterable[str]) -> list[Row]:
                 via[(dept, role)].add(t)
     rows = [{"department": d, "name": _name(G, d), "role": role, "tasks": len(ts),
              "via": sorted(ts, key=natural_key)} for (d, role), ts in via.items()]
-    return sorted(rows, key=lambda r: (r["role"] != "lead", -r["tasks"], natural_key(r["department"])))
+    return Rows(sorted(rows, key=lambda r: (r["role"] != "lead", -r["tasks"], natural_key(r["department"]))),
+                ["department", "name", "role", "tasks", "via"])  # the header when no department answers too
 
 
 def target_tasks(G: nx.MultiDiGraph, target: str) -> list[str]:
@@ -235,7 +239,8 @@ def gaps(G: nx.MultiDiGraph, overload_factor: float = 2.0) -> list[Row]:
             add("single_department_target", g, f"all {len(tasks)} of its tasks are led by {_name(G, only)}")
     order = ["no_lead", "several_leads", "unserved_indicator", "target_without_indicator", "overloaded_department",
              "single_department_target"]
-    return sorted(out, key=lambda r: (order.index(r["gap"]), natural_key(r["id"])))
+    return Rows(sorted(out, key=lambda r: (order.index(r["gap"]), natural_key(r["id"]))),
+                ["gap", "id", "name", "detail"])  # a plan with no gaps still prints the header
 
 
 def coordination(G: nx.MultiDiGraph, top: int | None = None, minimum: int = 2) -> list[Row]:
@@ -253,4 +258,4 @@ def coordination(G: nx.MultiDiGraph, top: int | None = None, minimum: int = 2) -
                 rows.append({"department": a, "other": b, "name": _name(G, a), "other_name": _name(G, b),
                              "shared": len(shared), "tasks": sorted(shared, key=natural_key)})
     rows.sort(key=lambda r: (-r["shared"], r["department"], r["other"]))
-    return rows[:top] if top else rows
+    return Rows(rows[:top] if top else rows, ["department", "other", "name", "other_name", "shared", "tasks"])

@@ -216,6 +216,24 @@ def test_an_empty_answer_keeps_its_header(cli_store) -> None:  # type: ignore[no
     assert some.stdout.splitlines()[0] == "id,name" and len(some.stdout.splitlines()) > 2  # a header once
 
 
+
+def test_an_empty_analysis_keeps_its_header(cli_store) -> None:  # type: ignore[no-untyped-def]
+    """The analyses built in Python (deps, gaps, owners, coordination, impact) print their header with no rows, as
+    the queries do: T12 neither waits on a task nor is waited on."""
+    import networkx as nx
+
+    from kg.analysis import coordination, gaps
+    from kg.output import render_rows
+    from kg.stores.base import columns_of
+
+    args, env = cli_store
+    result = runner.invoke(app, ["deps", "T12", "-f", "csv", *args], env=env)
+    assert result.exit_code == 0 and result.stdout == "direction,distance,task,name\n", result.output
+    assert render_rows(gaps(nx.MultiDiGraph()), "csv", None, None, columns_of(gaps(nx.MultiDiGraph()))) == \
+        "gap,id,name,detail\n"
+    assert columns_of(coordination(nx.MultiDiGraph(), top=3)) == [
+        "department", "other", "name", "other_name", "shared", "tasks"]
+
 WRITES = [
     "MATCH (t:Task) SET t.name = 'x'",
     "CREATE (:Task {uid: 'x', id: 'T99', name: 'x'})",

@@ -376,7 +376,10 @@ def with_lights(G: Any, rows: list[dict[str, Any]], key: str = "id") -> list[dic
     lights = lights_from_graph(G)
     if not lights:
         return rows
-    return [{**row, "light": lights.get(str(row.get(key)), {}).get("light", "")} for row in rows]
+    from kg.stores.base import Rows, columns_of
+
+    return Rows([{**row, "light": lights.get(str(row.get(key)), {}).get("light", "")} for row in rows],
+                [*columns_of(rows), "light"])
 
 
 def light_note(G: Any, node: str) -> str:
