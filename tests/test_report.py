@@ -214,3 +214,34 @@ def test_pack_with_a_period_carries_the_bulletin_and_a_status_overview(example: 
     assert EXAMPLE_MARK in overview
     summary = _docx((out / "bulletin.docx").read_bytes()).tables[0]
     assert [c.text for c in summary.rows[3].cells] == ["重点任务 tasks", "42", "18", "2", "3"]
+
+
+def test_control_characters_from_a_sheet_do_not_stop_the_docx(example: dict[str, Path], tmp_path: Path) -> None:
+    """A line break pasted from Word into 存在问题 arrives as a vertical tab; python-docx refused the whole bulletin
+    for it ("All strings must be XML compatible"). It becomes a line break, other controls their signs."""
+    import csv
+
+    from pypdf import PdfReader
+
+    rows = list(csv.DictReader(EXAMPLES[1].read_text(encoding="utf-8-sig").splitlines()))
+    t22 = next(r for r in rows if r["任务编号"] == "T22")
+    t22["存在问题"], t22["下步计划"] = "资金未到位\x0b(从Word粘贴)", "nul\x00 esc\x1b[31m ff\x0c完"
+    t22["provenance"] = "official"
+    sheet = tmp_path / "t22.csv"
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerow(t22)
+    ledger = tmp_path / "ledger"
+    imported = runner.invoke(app, ["progress", "ledger", "import", "--db", str(example["db"]), "--ledger",
+                                   str(ledger), str(sheet)])
+    assert imported.exit_code == 0, imported.output
+    out = tmp_path / "b.docx"
+    result = runner.invoke(app, ["report", "--db", str(example["db"]), "--ledger", str(ledger), "--period",
+                                 "2025-06", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    cells = [c.text for t in _docx(out.read_bytes()).tables for row in t.rows for c in row.cells]
+    assert "资金未到位\n(从Word粘贴)" in cells
+    assert "nul\u2400 esc\u241b[31m ff\n完" in cells
+    text = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(convert(out, "pdf", tmp_path)).pages))
+    assert "从Word粘贴" in text  # LibreOffice opens it (the cell breaks across a page, so only the tail)

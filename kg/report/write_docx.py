@@ -4,9 +4,13 @@ in the heading and in every page's header and footer."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from kg.report.model import EXAMPLE_MARK, Bulletin, Heading, Paragraph, Table
+
+# What XML 1.0 cannot hold (Word's files are XML): C0 controls but tab and line breaks, lone surrogates, U+FFFE/FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 BODY_FONT = "仿宋"  # FangSong, the body face of government documents (GB/T 9704 uses 仿宋_GB2312)
 HEADING_FONT = "黑体"  # SimHei
@@ -43,6 +47,17 @@ def _shade(cell: Any, colour: str) -> None:
     tcpr.append(shd)
 
 
+def _xml(text: str) -> str:
+    """Text from the data as Word can hold it: a vertical tab or form feed (Word's own line and page break, pasted
+    into a 台账 cell) becomes a line break; any other control character or a lone surrogate is shown as its sign
+    (NUL as ␀, ESC as ␛, others as <U+DC80>). python-docx refused the whole bulletin for one of them."""
+    def sign(m: re.Match[str]) -> str:
+        code = ord(m.group(0))
+        return chr(0x2400 + code) if code < 0x20 else f"<U+{code:04X}>"
+
+    return _NOT_XML.sub(sign, text.replace("\x0b", "\n").replace("\x0c", "\n"))
+
+
 def _light_of(text: str) -> str | None:
     for light in SHADE:
         if f" {light}" in text:
@@ -68,15 +83,15 @@ def write_docx(b: Bulletin) -> bytes:
         document.styles[f"Heading {level}"].font.color.rgb = None
     _font(document.styles["Title"], TITLE_FONT, 22, True)
     document.styles["Title"].font.color.rgb = None
-    document.core_properties.title = b.title + (f" ({EXAMPLE_MARK})" if b.example else "")
+    document.core_properties.title = _xml(b.title) + (f" ({EXAMPLE_MARK})" if b.example else "")
     document.core_properties.language = "zh-CN"
 
     mark = f"{EXAMPLE_MARK} — 非真实报送数据 not real reporting" if b.example else ""
     header = section.header.paragraphs[0]
-    header.text = mark or b.title
+    header.text = mark or _xml(b.title)
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer = section.footer.paragraphs[0]
-    footer.text = f"{mark}  {b.issuer} {b.issue}" if mark else f"{b.issuer} {b.issue}"
+    footer.text = _xml(f"{mark}  {b.issuer} {b.issue}" if mark else f"{b.issuer} {b.issue}")
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     if b.example:
@@ -85,18 +100,18 @@ def write_docx(b: Bulletin) -> bytes:
         run = banner.add_run(f"【{EXAMPLE_MARK}】")
         run.bold = True
         run.font.size = Pt(14)
-    title = document.add_paragraph(b.title, style="Title")
+    title = document.add_paragraph(_xml(b.title), style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for text in (b.issue, f"{b.issuer}    {b.date_line}"):
-        line = document.add_paragraph(text)
+        line = document.add_paragraph(_xml(text))
         line.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     for block in b.blocks:
         if isinstance(block, Heading):
-            document.add_heading(block.text, level=block.level)
+            document.add_heading(_xml(block.text), level=block.level)
         elif isinstance(block, Paragraph):
             para = document.add_paragraph()
-            para.add_run(block.text).bold = block.strong or None
+            para.add_run(_xml(block.text)).bold = block.strong or None
         elif isinstance(block, Table):
             _table(document, block)
     buf = io.BytesIO()
@@ -108,16 +123,16 @@ def _table(document: Any, block: Table) -> None:
     from docx.shared import Pt
 
     caption = document.add_paragraph()
-    caption.add_run(block.caption).bold = True
+    caption.add_run(_xml(block.caption)).bold = True
     table = document.add_table(rows=1, cols=len(block.headers))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, block.headers, strict=True):
-        cell.text = text
+        cell.text = _xml(text)
         cell.paragraphs[0].runs[0].bold = True
     for row in block.rows:
         cells = table.add_row().cells
         for i, (cell, text) in enumerate(zip(cells, row, strict=True)):
-            cell.text = text
+            cell.text = _xml(text)
             for run in cell.paragraphs[0].runs:
                 run.font.size = Pt(10)
             light = _light_of(text) if i == block.light_column else None
