@@ -6,6 +6,7 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
@@ -76,3 +77,72 @@ def test_poster_is_one_large_landscape_page(db: Path, tmp_path: Path, G) -> None
     labels = list(m["labels"].values())  # type: ignore[attr-defined]
     assert not any(a.overlaps(b) for i, a in enumerate(labels) for b in labels[i + 1:])
     assert view.layout.detail == 0  # names, not codes alone
+
+
+def _needed_lines(text: str, font, room_pt: float) -> int:  # type: ignore[no-untyped-def]
+    """Lines `text` takes when wrapped by character into `room_pt` (PIL's advance widths of the real font)."""
+    lines, line = 1, ""
+    for c in text:
+        if line and font.getlength(line + c) > room_pt:
+            lines, line = lines + 1, ""
+        line += c
+    return lines
+
+
+def _long_names() -> nx.MultiDiGraph:
+    """The seed plan with a 300-character department and task name, and an area of 200 tasks."""
+    from kg.ingest.seed import load_plan
+    from kg.model import Edge, Node, Provenance
+    from tests.conftest import SEED
+
+    plan = load_plan(SEED)
+    plan.nodes["D-drc"].name = "沈阳市发展和改革委员会" + "长" * 289
+    plan.nodes["T15"].name = "推进" + "名" * 298
+    prov = Provenance("curated", rationale="probe")
+    for i in range(200):
+        plan.add(Node("Task", f"T{100 + i}", f"第{i}项任务：" + "很长的任务名称" * 5, prov, props={"number": 100 + i}))
+        plan.edges += [Edge("HAS_TASK", "A13", f"T{100 + i}", prov), Edge("LEADS", "D-drc", f"T{100 + i}", prov)]
+    return to_networkx(plan)
+
+
+@pytest.mark.parametrize("kind,entity", [("overview", None), ("department", "D-drc"), ("area", "A13"),
+                                         ("task", "T15"), ("target", "G3")])
+def test_slide_text_fits_its_boxes_and_the_slide(kind: str, entity: str | None) -> None:
+    """Readable from the back: nothing below 11 pt, and nothing beyond the slide. The picture of a view without
+    tasks ran 0.9 in below the slide's edge; a department's owners table of long names grew to twice the slide's
+    height; a 300-character name made the title ten lines over the picture."""
+    from PIL import ImageFont
+    from pptx import Presentation
+    from pptx.util import Emu
+
+    from kg.render.html import font_path
+    from kg.render.slides import render_pptx
+
+    deck = Presentation(BytesIO(render_pptx(build_view(_long_names(), kind, entity))))
+    slide_w, slide_h = Emu(deck.slide_width).inches, Emu(deck.slide_height).inches
+    inch = lambda v: Emu(v).inches  # noqa: E731
+    for shape in deck.slides[0].shapes:
+        assert inch(shape.left) >= 0 and inch(shape.top) >= 0, shape.name
+        assert inch(shape.left + shape.width) <= slide_w + 1e-6, shape.name
+        assert inch(shape.top + shape.height) <= slide_h + 1e-6, shape.name
+        if shape.has_text_frame:  # the title, the note and the "more" line: one line each
+            for run in (r for p in shape.text_frame.paragraphs for r in p.runs):
+                pt = run.font.size.pt
+                assert pt >= 11
+                font = ImageFont.truetype(font_path(), pt)
+                room = (inch(shape.width) - 0.2) * 72
+                assert _needed_lines(run.text, font, room) * pt * 1.2 / 72 + 0.1 <= inch(shape.height) + 0.3
+        if shape.has_table:
+            table, height = shape.table, 0.0
+            for row in table.rows:
+                need = 0.0
+                for cell, column in zip(row.cells, table.columns, strict=True):
+                    runs = [r for p in cell.text_frame.paragraphs for r in p.runs]
+                    assert runs and all(r.font.size.pt >= 11 for r in runs)
+                    font = ImageFont.truetype(font_path(), 11)
+                    lines = _needed_lines("".join(r.text for r in runs), font, (inch(column.width) - 0.2) * 72)
+                    need = max(need, lines * 11 * 1.2 / 72 + 0.1)
+                height += max(need, inch(row.height))
+            assert inch(shape.top) + height <= slide_h, (kind, height)
+            below = [s for s in deck.slides[0].shapes if s.has_text_frame and s.text_frame.text.startswith("…")]
+            assert all(inch(s.top) >= inch(shape.top) + height - 1e-6 for s in below)
