@@ -99,3 +99,27 @@ def test_the_pages_own_text_is_in_its_font_subset() -> None:
     from kg.render.html import TEMPLATE, UI_TEXT
 
     assert sorted({c for c in TEMPLATE if ord(c) > 127} - set(UI_TEXT)) == []
+
+
+def test_a_picture_says_which_characters_the_font_lacks() -> None:
+    """𠮷 (U+20BB7) and an emoji are not in the bundled Noto Sans SC: matplotlib drew boxes and said nothing on the
+    picture. The note under the title names them; characters it has (𬌗, 鿏, full-width punctuation) are not named,
+    nor is an invisible zero-width joiner."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from kg.model import Edge, Node, PlanGraph, Provenance
+    from kg.output import to_networkx
+    from kg.render.image import draw
+    from kg.render.views import build_view
+
+    prov = Provenance("curated", rationale="probe")
+    g = PlanGraph("glyphs")
+    g.add(Node("Task", "T1", "吉\u200d𠮷祥（𬌗鿏）😀", prov, props={"number": 1}))
+    g.add(Node("Department", "D-1", "市发展改革委", prov))
+    g.edges.append(Edge("LEADS", "D-1", "T1", prov))
+    fig = draw(build_view(to_networkx(g), "task", "T1"))
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    plt.close(fig)
+    note = next(t for t in texts if t.startswith("plan-kg · "))
+    assert note.endswith("no glyph in the font (drawn as boxes): U+20BB7 U+1F600"), note

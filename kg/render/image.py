@@ -129,8 +129,8 @@ def draw(view: View, fmt: str = "png") -> Any:
         note = f"plan-kg · {view.plan}"
         if layout.detail == 2:
             note += " · 节点只标代码，名称见页面 (codes only: names on the page)"
-        fig.text(left_in / fig_w * 0.15, 1 - 2.5 * em_in / fig_h, note, fontsize=em_pt * 0.8, color="#616161",
-                 va="center")
+        note_artist = fig.text(left_in / fig_w * 0.15, 1 - 2.5 * em_in / fig_h, note, fontsize=em_pt * 0.8,
+                               color="#616161", va="center")
         kinds, edge_kinds = legend(view)
         handles: list[Any] = [Line2D([], [], marker=KIND_STYLE[k][2], color=KIND_STYLE[k][0], markeredgecolor="#212121",
                           markeredgewidth=0.5, linestyle="", markersize=em_pt * 0.95, label=text) for k, text in kinds]
@@ -165,7 +165,25 @@ def draw(view: View, fmt: str = "png") -> Any:
             fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(left_in / fig_w, 0.0), ncol=4,
                        title=None, fontsize=em_pt, frameon=False, columnspacing=1.0, handletextpad=0.3,
                        borderaxespad=0.2)
+        from matplotlib.text import Text
+
+        lacking = missing_glyphs("".join(t.get_text() for t in fig.findobj(Text)))
+        if lacking:  # drawn as boxes: the picture says which characters, rather than leave a reader to guess
+            note_artist.set_text(note + " · 字体缺字，显示为方框 no glyph in the font (drawn as boxes): "
+                                 + " ".join(f"U+{ord(c):04X}" for c in lacking))
     return fig
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of `text` that the font has no glyph for, in order, once each (spaces and invisible format
+    characters such as a zero-width joiner are not drawn and not listed)."""
+    import unicodedata
+
+    from kg.render.html import font_chars
+
+    have = font_chars()
+    return [c for c in dict.fromkeys(text)
+            if ord(c) not in have and not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf")]
 
 
 def render_image(view: View, fmt: str) -> bytes:

@@ -27,7 +27,7 @@ def _advances() -> tuple[dict[int, float], float]:
 
     from kg.render.html import font_path
 
-    with TTFont(font_path()) as font:
+    with TTFont(font_path(), lazy=True) as font:
         em, hmtx = font["head"].unitsPerEm, font["hmtx"]
         return {code: hmtx[glyph][0] / em for code, glyph in font.getBestCmap().items()}, 1.0
 
