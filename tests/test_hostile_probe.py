@@ -530,3 +530,24 @@ def test_a_pipe_read_on_a_descriptor_above_1023(tmp_path: Path) -> None:
                             timeout=60)
     writer.wait(timeout=30)
     assert result.returncode == 0 and result.stdout.strip() == "3", result.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["owners", "\udcc9\udcf2\udcd1\udcf4"],  # 沈阳 typed in a terminal set to GBK
+    ["cypher", "RETURN $x AS x", "-p", "x", "\udcff\udcfe"],
+    ["cypher", "RETURN '\udcff' AS x"],
+    ["query", "search", "-p", "text", "\udcc9\udcf2"],
+])
+def test_text_that_is_not_utf8_on_the_command_line_is_one_clear_error(argv: list[str], tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 in a name, a query or a -p value (a terminal set to GBK) reached Ladybug as lone
+    surrogates: exit 1 with a C++ cast error. Now one line, exit 2, and GBK bytes read back as what was meant."""
+    env = _env()
+    db = tmp_path / "plan.lbug"
+    assert subprocess.run([KG, "build", "--db", str(db)], capture_output=True, env=env, timeout=300).returncode == 0
+    args = [os.fsencode(a) for a in [KG, *argv, "--db", str(db)]]
+    result = subprocess.run(args, capture_output=True, env=env, timeout=120)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "holds bytes that are not UTF-8 text" in err
+    if argv[0] == "owners":
+        assert "read as GB18030 they say '沈阳'" in err

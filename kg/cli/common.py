@@ -166,6 +166,25 @@ WITH_PARAMS = {"allow_extra_args": True, "ignore_unknown_options": True}
 PARAMS_HELP = "Parameters: -p NAME VALUE (or --param NAME VALUE), repeated for several."
 
 
+def valid_text(what: str, text: str) -> str:
+    """`text` typed on the command line, refused when the shell passed bytes that are not UTF-8 (Python keeps
+    them as lone surrogates, which no store, page or file can take: the engine failed with a C++ cast error)."""
+    from kg.errors import UsageError
+
+    bad = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
+    if bad is None:
+        return text
+    try:  # a terminal set to GBK/GB18030 sends Chinese as those bytes
+        reading = text.encode("utf-8", "surrogateescape").decode("gb18030")
+    except (UnicodeError, ValueError):
+        reading = None
+    if reading is not None and not reading.isascii():
+        raise UsageError(f"{what}: holds bytes that are not UTF-8 text; read as GB18030 they say {reading!r} (valid: "
+                         "text in UTF-8: set the terminal to UTF-8, as zh_CN.UTF-8)")
+    raise UsageError(f"{what}: holds bytes that are not UTF-8 text (byte 0x{ord(bad) & 0xFF:02x}; valid: text in "
+                     "UTF-8, as a terminal set to zh_CN.UTF-8 or en_US.UTF-8 sends it)")
+
+
 def params_from(ctx: typer.Context) -> dict[str, str]:
     """`-p NAME VALUE` pairs from the command's extra arguments; anything else is a usage error."""
     from kg.errors import UsageError
@@ -179,7 +198,7 @@ def params_from(ctx: typer.Context) -> dict[str, str]:
         name, value = args.pop(0), args.pop(0)
         if name in out:
             raise UsageError(f"-p {name} is given twice")
-        out[name] = value
+        out[valid_text("-p", name)] = valid_text(f"-p {name}", value)
     return out
 
 
@@ -216,6 +235,7 @@ def named(entities: list[Any], text: str, *kinds: str) -> str:
     from kg.errors import NotFoundError
     from kg.resolve import KIND_WORDS, resolve
 
+    valid_text("the name", text)
     try:
         if len(kinds) == 1:
             return resolve(entities, text, kinds[0])

@@ -24,6 +24,7 @@ from kg.cli.common import (
     emit_limited,
     opened,
     params_from,
+    valid_text,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -79,7 +80,7 @@ def cypher_cmd(
     from kg.queries import cypher_value
 
     given = {k: cypher_value(k, v) for k, v in params_from(ctx).items()}
-    tokens = check_read_only(text)
+    tokens = check_read_only(valid_text("the query", text))
     check_params(text, {t.text[1:].strip("`") for t in tokens if t.kind == "param"}, set(given))
     with opened(store, db, plan, timeout) as graph_store:
         rows = graph_store.read(with_row_limit(text, tokens, limit + 1), given, max_rows=limit + 1)
