@@ -135,6 +135,22 @@ def test_html_is_self_contained_escaped_and_marked(plan_graph: Any, tmp_path: Pa
     assert hostile not in md and md.startswith(f"> **{EXAMPLE_MARK}**")
 
 
+def test_markdown_in_reported_text_stays_text(plan_graph: Any, tmp_path: Path) -> None:
+    """A link, emphasis, code or strike-through typed into a 台账 cell was live Markdown in the .md bulletin (a
+    renderer made a link of it); rendered now, it is the text as typed."""
+    from datetime import date
+
+    from markdown_it import MarkdownIt
+
+    typed = "[点此查看](https://evil.example/x) *紧急* `rm -rf` ~~作废~~ a_b_c"
+    save([LedgerRow("2025-06", "T3", "D-commerce", 10, "推进中", date(2025, 6, 20), problems=typed,
+                    next_steps="# 不是标题", provenance="example")], tmp_path, PLAN)
+    page = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(
+        write_md(bulletin_for(plan_graph, "2025-06", tmp_path, SEED, "2025-06-28")))
+    assert "evil.example" in page and "href=" not in page
+    assert "[点此查看](https://evil.example/x) *紧急* `rm -rf` ~~作废~~ a_b_c" in page
+    assert "<code>" not in page and "<s>" not in page and "<h1>不是标题" not in page
+
 def test_indicator_lines_come_from_the_readings_by_the_published_rules(plan_graph: Any,
                                                                       example: dict[str, Path]) -> None:
     from kg.progress.graph import readings_from_graph

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import html
+import re
 
 from kg.report.model import EXAMPLE_MARK, Bulletin, Heading, Paragraph
 
 
 def _md(text: str) -> str:
-    """Text from the data, inert in Markdown: HTML escaped (renderers pass raw HTML through), no line breaks."""
-    return html.escape(text, quote=False).replace("\\", "\\\\").replace("\n", " ")
+    """Text from the data, inert in Markdown: HTML escaped (renderers pass raw HTML through), no line breaks, and
+    the marks that make links, emphasis, code and strike-through escaped ([x](url) in a 台账 cell stays text), as
+    is what would start a heading or a list."""
+    text = re.sub(r"([\\`*_\[\]~])", r"\\\1", html.escape(text, quote=False).replace("\n", " "))
+    return re.sub(r"^(\s*)(#|[-+]|\d+[.)])", r"\1\\\2", text)
 
 
 def _md_cell(text: str) -> str:
