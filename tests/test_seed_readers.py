@@ -146,6 +146,18 @@ def test_yaml_aliases_anchors_and_tags_are_refused_with_their_line(seed_copy: Pa
                             "(valid: plain values, lists and mappings))"], block
 
 
+
+def test_a_yaml_escape_that_is_not_a_character_is_refused_with_its_line(seed_copy: Path) -> None:
+    """A \\udc80 escape in a YAML string is half of a character pair: pages, images and the stores failed on it
+    later (UnicodeEncodeError); it is refused where it stands."""
+    path = seed_copy / "safeguards.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original + '- {kind: REVIEWS, source: "D\\udc80", target: PLAN}\n', encoding="utf-8")
+    assert _problems(seed_copy) == [
+        f"{seed_copy}/safeguards.yaml:{original.count(chr(10)) + 1}: not valid YAML (an escape that is not a "
+        "character (a lone surrogate, \\ud800 to \\udfff; valid: text))"]
+
+
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("id: shenyang-2023-2025", "id: [x, x]", "plan.yaml:2: id must be a plan id"),
     ("id: shenyang-2023-2025", "id: 'a b'", "plan.yaml:2: id 'a b' is not valid (valid: letters, digits"),

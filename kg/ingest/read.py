@@ -424,6 +424,11 @@ def _plain_yaml_loader() -> Any:
             if what:
                 raise yaml.composer.ComposerError(None, None, f"{what} is not allowed (valid: plain values, lists "
                                                   "and mappings)", event.start_mark)
+            value = getattr(event, "value", None)
+            if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
+                # "\udc80" escapes a half of a character pair: no page, image or store can write it
+                raise yaml.composer.ComposerError(None, None, "an escape that is not a character (a lone surrogate, "
+                                                  "\\ud800 to \\udfff; valid: text)", event.start_mark)
             return super().compose_node(parent, index)
 
     return PlainYamlLoader
