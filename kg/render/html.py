@@ -35,15 +35,6 @@ def font_path() -> str:
     return str(pylopdf_fonts_zh_cn.sans_path())
 
 
-@functools.cache
-def font_chars() -> frozenset[int]:
-    """The code points the CJK font has a glyph for."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(font_path(), lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
 @functools.lru_cache(maxsize=8)
 def font_subset(chars: str) -> bytes:
     """The CJK font cut down to the characters on the page (a full CJK font is 16 MB; a plan needs ~150 kB)."""

@@ -179,11 +179,13 @@ def missing_glyphs(text: str) -> list[str]:
     characters such as a zero-width joiner are not drawn and not listed)."""
     import unicodedata
 
-    from kg.render.html import font_chars
+    from matplotlib.font_manager import get_font
 
-    have = font_chars()
+    from kg.render.html import font_path
+
+    font = get_font(font_path())  # the face matplotlib draws with, loaded once: asked per character, no cmap read
     return [c for c in dict.fromkeys(text)
-            if ord(c) not in have and not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf")]
+            if not font.get_char_index(ord(c)) and not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf")]
 
 
 def render_image(view: View, fmt: str) -> bytes:
