@@ -63,8 +63,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(StoreSettings(path=Path(tmp) / "plan.lbug"))
         store.build(graph)
-        mark(f"built: schema, then one COPY per table (the peak; Ladybug's buffer pool, sized to the graph, is "
-             f"{store._pool // 2**20} MiB)", peak=True)  # type: ignore[attr-defined]
+        mark(f"built: schema, small node tables created, the rest copied (the peak; Ladybug's buffer pool, sized "
+             f"to the graph, is {store._pool // 2**20} MiB)", peak=True)  # type: ignore[attr-defined]
         store.close()
     mark("database closed")
     print(json.dumps(phases, ensure_ascii=False))
