@@ -480,6 +480,20 @@ def test_a_reading_published_after_today_is_refused(seed_copy: Path, tmp_path: P
     assert _import_readings(seed_copy, path).exit_code == 0  # published today: fine
 
 
+@pytest.mark.parametrize("layout", ["clean", "with a blank row"])
+def test_a_reading_published_before_its_period_began_is_refused(seed_copy: Path, tmp_path: Path, layout: str) -> None:
+    """A figure for 2024-H1 published in 2023 is a typo in one of the two (nothing is known of a period before it
+    begins); both checks refuse it, naming the first day of the period, and the day it begins is fine."""
+    before = (seed_copy / "readings.csv").read_bytes()
+    path = tmp_path / "readings-new.csv"
+    path.write_text(READINGS_TEXT.replace("2024-08-01", "2023-12-31") + ("\n" if layout != "clean" else ""),
+                    encoding="utf-8")
+    _refused(_import_readings(seed_copy, path), f"{path}:3: published 2023-12-31 is before the period 2024-H1 begins "
+             "(2024-01-01; valid: a date on or after it)")
+    assert (seed_copy / "readings.csv").read_bytes() == before
+    path.write_text(READINGS_TEXT.replace("2024-08-01", "2024-01-01"), encoding="utf-8")
+    assert _import_readings(seed_copy, path).exit_code == 0
+
 def test_a_named_pipe_nobody_writes_to_is_given_up(seed_copy: Path, tmp_path: Path) -> None:
     """A FIFO as the readings file, with no writer, hung the import for ever in open(); now it waits PIPE_WAIT
     seconds for something to arrive, then says so, and nothing is written."""

@@ -30,7 +30,7 @@ POOLS = {
     "geo": ["", "沈阳", "沈阳市", "全国", "CN-LN"],
     "status": ["", "final", "preliminary", "revised", "draft"],
     "source": [SRC, SRC, "", "=HYPERLINK(1)"],
-    "published": ["", "2024-07-20", "2024/07/20", "2099-07-20", "2024-02-30"],
+    "published": ["", "2024-07-20", "2024/07/20", "2099-07-20", "2024-02-30", "2023-03-01"],
     "quote": ["", "同比增长4%", "+4"],
     "light": ["", "", "green", "blue"],
     "note": ["", "", "说明", "@x"],
@@ -122,7 +122,7 @@ def test_column_wise_check_agrees_with_the_row_by_row_one(structure: PlanGraph, 
 def test_column_wise_check_takes_the_common_file(structure: PlanGraph, tmp_path: Path) -> None:
     """A month's file in our columns takes the column-wise path, and a second final reading of one period, which
     only the row reader names with both lines, sends it back there."""
-    rows = [["I1.1", f"2024-{m:02d}", "4.5", "%", "yoy_growth", "", "final", SRC, "2024-08-01", "", "", ""]
+    rows = [["I1.1", f"2024-{m:02d}", "4.5", "%", "yoy_growth", "", "final", SRC, "2025-01-15", "", "", ""]
             for m in range(1, 13)]
     fast, slow = _both(_write(tmp_path, list(COLUMNS), rows), structure)
     assert fast is not None and fast == slow and len(fast) == 12

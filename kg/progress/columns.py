@@ -93,6 +93,8 @@ def readings_by_column(path: Path, table: Table, graph: PlanGraph) -> list[Readi
     today = date.today()
     if "" in set(sources) or any(p and published_problem(p, today) for p in set(published)):
         return None
+    if any(p and p < periods_of[text].begins for text, p in set(zip(cells["period"], published, strict=True))):
+        return None  # published before its period began: the row reader names the row
     if any(text.startswith(FORMULA_START) for column in ("source", "quote", "note", "geo")
            for text in set(cells[column])):
         return None

@@ -60,6 +60,13 @@ class Period:
     def end(self) -> str:  # read for every reading by `assess` (filter and sort): made once
         return f"{self.year}-{self.end_month:02d}"
 
+    @cached_property
+    def begins(self) -> str:
+        """The first day the period covers, YYYY-MM-DD: nothing about it can be published before."""
+        part = self.text.partition("-")[2]
+        months = {"Q": 3, "H": 6}.get(part[:1], 12 if not part else 1)
+        return f"{self.year}-{self.end_month - months + 1:02d}-01"
+
 
 def parse_period(text: str) -> Period | None:
     """2024 -> Dec 2024; 2024-Q2 -> Jun; 2024-H1 -> Jun; 2024-06 -> Jun. None when not a period. Full-width
@@ -348,6 +355,10 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
         date_problem = dates_seen[published] if published else None
         if date_problem:
             problems.add(where, date_problem)
+            bad = True
+        elif published and period is not None and published < period.begins:
+            problems.add(where, f"published {published} is before the period {period.text} begins ({period.begins}; "
+                         "valid: a date on or after it)")
             bad = True
         for column, text in (("source", source), ("quote", quote), ("note", note), ("geo", geo)):
             if text.startswith(FORMULA_START):
