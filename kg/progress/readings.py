@@ -356,7 +356,8 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
         if date_problem:
             problems.add(where, date_problem)
             bad = True
-        elif published and period is not None and published < period.begins:
+        elif published and period is not None and first <= period.year <= last and published < period.begins:
+            # (a period already refused is the row's problem; its begin date would only repeat it)
             problems.add(where, f"published {published} is before the period {period.text} begins ({period.begins}; "
                          "valid: a date on or after it)")
             bad = True
