@@ -463,6 +463,31 @@ def test_a_ledger_date_far_outside_the_plan_is_refused(built_db: Path, tmp_path:
     assert _import_ledger(built_db, ledger, late).exit_code == 0  # filed after the plan's last month: in the margin
 
 
+def test_a_ledger_date_after_today_is_refused(built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 填报日期 or 完成日期 after today (inside the plan's years, so the check above lets it through) is a typo: a
+    sheet is not filled in, nor a milestone reached, tomorrow. Today is fixed here at the example's latest date."""
+    import kg.progress.ledger as ledger_module
+
+    text = LEDGER_EXAMPLE.read_text(encoding="utf-8-sig")
+    latest = max(date.fromisoformat(r[c]) for r in csv.DictReader(io.StringIO(text)) for c in ("填报日期", "完成日期")
+                 if r.get(c))
+    after = date.fromordinal(latest.toordinal() + 1)
+
+    class Day(date):
+        @classmethod
+        def today(cls) -> Day:
+            return cls(latest.year, latest.month, latest.day)
+
+    monkeypatch.setattr(ledger_module, "date", Day)
+    path = _lines_with(tmp_path / "returned.csv", text,
+                       lambda rows: rows[1].__setitem__(rows[0].index("填报日期"), after.isoformat()))
+    ledger = tmp_path / "ledger"
+    _refused(_import_ledger(built_db, ledger, path), f"{path}:2: 填报日期 {after} is after today, {latest} "
+             f"(valid: the day it happened, up to {latest})", "nothing imported")
+    assert not ledger.exists()
+    assert _import_ledger(built_db, ledger, LEDGER_EXAMPLE).exit_code == 0  # every date up to today: kept
+
+
 @pytest.mark.parametrize("layout", ["clean", "with a blank row"])
 def test_a_reading_published_after_today_is_refused(seed_copy: Path, tmp_path: Path, layout: str) -> None:
     """A published date of 2099 (a typo) was kept, and as the latest publication it decided which reading counts.

@@ -270,6 +270,7 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
     blank = 0
     seen: dict[tuple[str, str, str], str] = {}
     window = date_window(graph)
+    today = date.today()
     for path in paths:
         table, info = _ledger_table(path)
         meta = info or {}
@@ -354,6 +355,9 @@ def read_returned(paths: list[Path], graph: PlanGraph, statuses: list[str]) -> I
                 if window and day and not window[0] <= day <= window[1]:
                     problems.append(f"{where}: {column} {day} lies far outside the plan (valid: {window[0]} to "
                                     f"{window[1]}, the plan's years and one either side)")
+                elif day and day > today:  # nothing was done or filled in tomorrow: a typo
+                    problems.append(f"{where}: {column} {day} is after today, {today} (valid: the day it happened, "
+                                    f"up to {today})")
             if status == statuses[0] and done_on is None and get("完成日期") == "":
                 problems.append(f"{where}: 状态 {status} needs 完成日期 (valid: the date the milestone was reached)")
             provenance = get("provenance") if has_provenance else "official"
