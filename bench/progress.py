@@ -84,9 +84,9 @@ def _children_cpu() -> float:
 def observed_tables() -> set[str]:
     """The tables a load fills with the readings: their node table and the relations that touch it."""
     from kg.model import EDGE_KINDS, OBSERVATION_KINDS
+    from kg.stores.ladybug_load import observed
 
-    return {*OBSERVATION_KINDS, *(kind for kind, (pairs, _) in EDGE_KINDS.items()
-                                  if any(end in OBSERVATION_KINDS for pair in pairs for end in pair))}
+    return {*OBSERVATION_KINDS, *(kind for kind, (pairs, _) in EDGE_KINDS.items() if observed(pairs))}
 
 
 def chain(import_assess_s: float, split: dict[str, dict[str, float]]) -> dict[str, float]:

@@ -82,9 +82,6 @@ def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
                 table = table.set_column(table.schema.get_field_index(end), end, _uids(prefixes, table.column(end)))
             yield f"COPY {kind} FROM $rows{options}", kind, table
 
-    def observed(pairs: list[tuple[str, str]]) -> bool:
-        return any(end in OBSERVATION_KINDS for pair in pairs for end in pair)
-
     for kind in NODE_KINDS:
         if kind not in OBSERVATION_KINDS:
             yield node_copy(kind)
@@ -102,6 +99,11 @@ def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
     for kind, (pairs, _) in EDGE_KINDS.items():
         if observed(pairs):
             yield from edge_copies(kind, pairs)
+
+
+def observed(pairs: list[tuple[str, str]]) -> bool:
+    """Whether a relation kind with these (from, to) pairs touches an observation kind (readings): loaded last."""
+    return any(end in OBSERVATION_KINDS for pair in pairs for end in pair)
 
 
 def node_statement(kind: str, table: Any) -> str:
