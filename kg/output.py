@@ -67,13 +67,16 @@ def render_rows(rows: list[dict[str, Any]], fmt: str, title: str | None = None, 
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def sign(m: re.Match[str]) -> str:
+    """The sign shown for the character `m` matched: a C0 control as its Control Pictures sign (ESC as ␛, CR as ␍,
+    NUL as ␀), DEL as ␡, any other (C1, bidi marks, a lone surrogate) as <U+202E>."""
+    code = ord(m.group(0))
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else f"<U+{code:04X}>"
+
+
 def visible(text: str) -> str:
     """Text for a table on a terminal: each control character shown as its sign (ESC as ␛, CR as ␍, BEL as ␇),
     the others as <U+202E>; a line break stays a break. Only tables: CSV and JSON keep the data as it is."""
-    def sign(m: re.Match[str]) -> str:
-        code = ord(m.group(0))
-        return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else f"<U+{code:04X}>"
-
     return _CONTROL.sub(sign, text)
 
 

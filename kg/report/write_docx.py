@@ -50,10 +50,9 @@ def _shade(cell: Any, colour: str) -> None:
 def _xml(text: str) -> str:
     """Text from the data as Word can hold it: a vertical tab or form feed (Word's own line and page break, pasted
     into a 台账 cell) becomes a line break; any other control character or a lone surrogate is shown as its sign
-    (NUL as ␀, ESC as ␛, others as <U+DC80>). python-docx refused the whole bulletin for one of them."""
-    def sign(m: re.Match[str]) -> str:
-        code = ord(m.group(0))
-        return chr(0x2400 + code) if code < 0x20 else f"<U+{code:04X}>"
+    (NUL as ␀, ESC as ␛, others as <U+DC80>: kg.output.sign, as tables show them). python-docx refused the whole
+    bulletin for one of them."""
+    from kg.output import sign
 
     return _NOT_XML.sub(sign, text.replace("\x0b", "\n").replace("\x0c", "\n"))
 
