@@ -212,3 +212,59 @@ def test_column_wise_check_on_files_as_offices_save_them(structure: PlanGraph, t
     assert [r.where.rsplit(":", 1)[1] for r in fast] == (["2", "3", "5", "6", "7", "8"] if form == "quoted newline"
                                                          else ["2", "3", "4", "5", "6", "7"])
     assert all(r.geo == "沈阳市" and r.source == SRC for r in fast)
+
+
+def test_a_reading_node_says_what_its_reading_says(structure: PlanGraph) -> None:
+    """Each Reading node, made from the Arrow tables the readings are loaded from (kg.progress.graph.reading_tables),
+    holds its reading's fields, and its provenance is the publication the reading names; written out here reading
+    by reading, apart from the code that joins them in Arrow."""
+    graph = _with_readings(structure)
+    readings = list(graph.deferred[0].readings)  # type: ignore[attr-defined]
+    graph.make_deferred()
+    nodes = {n.id: n for n in graph.of_kind("Reading")}
+    edges = {e.source: e for e in graph.edges if e.kind == "READING_OF"}
+    assert len(nodes) == len(edges) == len(readings)
+    for r in readings:
+        node = nodes[f"R:{r.indicator}:{r.geo}:{r.period.text}:{r.basis}:{r.seq}"]
+        assert node.name == f"{r.indicator} {r.geo} {r.period.text}"
+        assert node.props == {"indicator": r.indicator, "period": r.period.text, "period_end": r.period.end,
+                              "value": r.value, "unit": r.unit, "basis": r.basis, "geo": r.geo, "status": r.status,
+                              "published": r.published or None, "counts": r.counts, "light": r.light,
+                              "note": r.note}
+        p = node.provenance
+        quote = r.quote or (f"{r.value:g}{r.unit}" if r.value is not None else r.note or "")
+        assert (p.kind, p.quote, p.source, p.document, p.date) == ("official", quote, r.source, r.source,
+                                                                   r.published or None)
+        assert (p.start, p.end, p.rationale, node.name_en, node.text) == (None, None, None, None, None)
+        assert edges[node.id].target == r.indicator and edges[node.id].provenance == p
+
+
+def test_ladybug_loads_several_plans_readings_at_once_as_row_by_row(structure: PlanGraph, tmp_path: Path) -> None:
+    """Several plans' readings go into Ladybug as one table made at once by their batches; a corpus where one
+    plan's readings are made already is loaded column by column instead. Both store the same rows, each reading
+    and its edge under its own plan."""
+    from kg.stores.base import StoreSettings, open_store
+
+    def stored(path: Path, graphs: list[PlanGraph]) -> list[list[dict[str, object]]]:
+        store = open_store(StoreSettings(path=path))
+        try:
+            store.build_all(graphs)
+            return [store.read("MATCH (r:Reading) RETURN r.uid AS uid, r.plan AS plan, r.id AS id, r.quote AS q, "
+                               "r.value AS value, r.counts AS counts ORDER BY r.uid"),
+                    store.read("MATCH (r:Reading)-[e:READING_OF]->(i:Indicator) RETURN r.uid AS ruid, i.uid AS i, "
+                               "i.plan AS plan, e.provenance AS p ORDER BY r.uid")]
+        finally:
+            store.close()
+
+    first = _with_readings(structure, 120)
+    second = _with_readings(structure, 80)
+    second.plan_id = "pytest-second-plan"
+    together = stored(tmp_path / "held.lbug", [first, second])
+    assert first.deferred and second.deferred  # loaded from the batches, not made
+    assert len(together[0]) == len(together[1]) == 200
+    assert {(row["plan"], row["uid"].split(":", 1)[0]) for row in together[0]} == {  # type: ignore[union-attr]
+        (first.plan_id, first.plan_id), (second.plan_id, second.plan_id)}
+    assert all(row["ruid"].split(":", 1)[0] == row["plan"] and row["p"] == "official"  # type: ignore[union-attr]
+               for row in together[1])
+    second.make_deferred()
+    assert stored(tmp_path / "mixed.lbug", [first, second]) == together

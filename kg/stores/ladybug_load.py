@@ -60,8 +60,14 @@ def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
 
     nodes_of, edges_of = nodes_by_kind(graphs), edges_by_kind(graphs)
     members: dict[str, tuple[Any, list[str | None]]] = {}
+    held: dict[str, Any] = {}  # the observations' tables, made at once by their batches (`held_tables`)
 
     def node_copy(kind: str) -> tuple[str, str, Any]:
+        if kind in OBSERVATION_KINDS and not held:
+            held.update(held_tables(graphs, nodes_of, edges_of))
+        if kind in held:
+            table = typed(held.pop(kind), node_columns(kind))
+            return node_statement(kind, table), kind, table
         nodes = node_table(graphs, kind, by_kind=nodes_of, uid_prefixes=True)
         columns = node_columns(kind)
         prefixes = pa.array(nodes.pop("uid"), pa.string())
@@ -73,6 +79,9 @@ def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
 
     def edge_copies(kind: str, pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str, Any]]:
         columns = {"from": "STRING", "to": "STRING", **edge_columns(kind)}
+        if kind in held:
+            yield f"COPY {kind} FROM $rows", kind, typed(held.pop(kind), columns)
+            return
         for pair in pairs if len(pairs) > 1 else [None]:
             options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
             edges = edge_table(graphs, kind, pair=pair, by_kind=edges_of, uid_prefixes=True)
@@ -99,6 +108,34 @@ def copies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
     for kind, (pairs, _) in EDGE_KINDS.items():
         if observed(pairs):
             yield from edge_copies(kind, pairs)
+
+
+def held_tables(graphs: list[PlanGraph], nodes_of: list[dict[str, list[Any]]],
+                edges_of: list[dict[str, list[Any]]]) -> dict[str, Any]:
+    """The observations' node and edge tables keyed by kind, made at once by their deferred batches from every
+    plan (a batch class with `tables`, as `kg.progress.graph.ReadingNodes`), when they hold every row of those
+    kinds; else nothing, and the tables are made column by column like any other."""
+    batches = [(batch, g.plan_id, g.plan_id) for g in graphs for batch in g.deferred]
+    makers = {getattr(type(batch), "tables", None) for batch, _, _ in batches}
+    if not batches or len(makers) != 1 or None in makers:
+        return {}
+    observed_edges = {kind for kind, (pairs, _) in EDGE_KINDS.items() if observed(pairs)}
+    if any(kind in OBSERVATION_KINDS for groups in nodes_of for kind in groups) or any(
+            kind in observed_edges for groups in edges_of for kind in groups):
+        return {}  # some made already (a graph read back, or made by a reader of `nodes`)
+    make = makers.pop()
+    assert make is not None
+    nodes, edges = make(batches)
+    return {**nodes, **edges}
+
+
+def typed(table: Any, columns: dict[str, str]) -> Any:
+    """`table` in the model's columns and types (a column missing or out of order is a bug, raised here)."""
+    import pyarrow as pa
+
+    if table.column_names != list(columns):
+        raise ValueError(f"columns {table.column_names} are not the model's {list(columns)}")
+    return table.cast(pa.schema([(c, _arrow_type(t)) for c, t in columns.items()]))
 
 
 def observed(pairs: list[tuple[str, str]]) -> bool:
