@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class KgError(Exception):
     """Root of every error plan-kg raises on purpose."""
@@ -22,6 +24,9 @@ class ParseError(UsageError):
         self.source, self.line, self.message = source, line, message
         super().__init__(f"{source}:{line}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as made (a forked process hands its error back so)
+        return (type(self), (self.source, self.line, self.message))
+
 
 class ValidationError(UsageError):
     """The seed overlays are inconsistent; every problem is listed as file:line: message."""
@@ -30,6 +35,9 @@ class ValidationError(UsageError):
         self.problems = problems
         head = f"{len(problems)} problem(s) in the seed data"
         super().__init__(head + ":\n" + "\n".join(problems))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems,))
 
 
 class NotFoundError(UsageError):
@@ -71,3 +79,6 @@ class LedgerError(UsageError):
         self.problems = problems
         head = f"{len(problems)} problem(s) in the returned ledger, nothing imported"
         super().__init__(head + ":\n" + "\n".join(problems))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems,))

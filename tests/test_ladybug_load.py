@@ -86,7 +86,7 @@ def test_the_forked_load_builds_the_same_graph_as_the_threaded_one(tmp_path: Pat
 def test_an_error_in_the_child_is_raised_in_the_builder(tmp_path: Path, plan_graph: PlanGraph, forked: None,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import kg.stores.ladybug_load as load
-    from kg.errors import StoreError
+    from kg.errors import StoreError, ValidationError
 
     store = open_store(StoreSettings(path=tmp_path / "plan.lbug"))
     store.build(plan_graph)
@@ -113,6 +113,17 @@ def test_an_error_in_the_child_is_raised_in_the_builder(tmp_path: Path, plan_gra
     monkeypatch.setattr(load, "copies", unpicklable)
     with pytest.raises(StoreError, match="the previous graph is unchanged: Unpicklable: made-up, and not picklable"):
         store.build(plan_graph)
+    assert canonical(store.read_graph()) == before
+
+    def invalid(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:  # one of ours, made of several lines
+        yield next(iter(copies(graphs)))
+        raise ValidationError(["readings.csv:3: made-up problem (编造的问题)", "readings.csv:4: another"])
+
+    monkeypatch.setattr(load, "copies", invalid)
+    with pytest.raises(ValidationError) as raised:  # the same error again, not its text taken for its problems
+        store.build(plan_graph)
+    assert raised.value.problems == ["readings.csv:3: made-up problem (编造的问题)", "readings.csv:4: another"]
+    assert str(raised.value).startswith("2 problem(s) in the seed data:\n")
     assert canonical(store.read_graph()) == before
     store.close()
     assert not children()
