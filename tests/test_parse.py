@@ -279,3 +279,50 @@ def test_a_count_after_a_batch_word_is_of_the_noun_after_it() -> None:
                       "到2025年底前，全市首批60个社区嵌入式服务设施示范社区全面建成，第二批40个示范社区开工建设。\n")
     got = [(i.metric, i.value, i.unit, i.target_year) for i in plan.goal_indicators]
     assert got == [("社区嵌入式服务设施示范社区", 60.0, "个", 2025), ("示范社区", 40.0, "个", 2025)]
+
+
+def test_a_plan_laid_out_in_chapters_reads_its_sections_and_keeps_its_boxes_apart() -> None:
+    """第一章/第一节 plans: the sections under 重点任务 are the areas, the first numbered level under each its tasks
+    ((1) under one, 1. under the next); a 专栏 box's items are the box's text, never tasks, and its table rows are
+    listed as unplaced; every line is placed or listed."""
+    from pathlib import Path
+
+    plan = parse_file(Path(__file__).parent / "corpus" / "plans" / "c15-chapters-sections-boxes.txt", strict=False)
+    assert [a.name for a in plan.areas] == ["夯实数字基础设施", "壮大数字产业", "推进产业数字化"]
+    assert [[t.name for t in a.tasks] for a in plan.areas] == [
+        ["实施千兆光网工程", "建设城市物联感知体系"], ["培育集成电路产业集群", "发展软件和信息技术服务业"],
+        ["实施制造业数字化改造", "发展智慧农业"]]
+    boxes = [s.quote for s in plan.intros["boxes"]]
+    assert boxes == ["专栏1 主要指标", "专栏2 数字产业重大工程", "1.数据中心集群工程。建设数据中心标准机架5万个。",
+                     "2.工业互联网标识解析二级节点工程。"]
+    tasks = [t.name for a in plan.areas for t in a.tasks]
+    assert not {"数据中心集群工程", "工业互联网标识解析二级节点工程"} & set(tasks)
+    assert [u.line for u in plan.unplaced] == [14, 15, 16] and all("table row" in u.reason for u in plan.unplaced)
+    assert [m.name for m in plan.measures] == ["加强组织领导", "加大资金支持"]
+    assert plan.lines["placed"] + plan.lines["boilerplate"] + plan.lines["unplaced"] == plan.lines["total"]
+
+
+def test_chapters_without_a_tasks_heading_are_areas_and_their_sections_tasks() -> None:
+    text = ("河东新区开放发展三年行动计划（2024—2026年）\n第一章 总体要求\n"
+            "到2026年，新区实际使用外资累计达到30亿美元。\n"
+            "第二章 建设高水平开放平台\n第一节 提升综合保税区能级。推动保税研发、保税维修业务发展。\n"
+            "第二节 建设跨境电商综合试验区。\n第三章 培育外贸新业态\n第一节 发展市场采购贸易。\n"
+            "第二节 扩大服务贸易规模。\n"
+            "第四章 保障措施\n第一节 强化组织领导。新区管委会统筹推进。\n")
+    plan = parse_text(text, "c.txt")
+    assert [(a.name, [t.name for t in a.tasks]) for a in plan.areas] == [
+        ("建设高水平开放平台", ["提升综合保税区能级", "建设跨境电商综合试验区"]),
+        ("培育外贸新业态", ["发展市场采购贸易", "扩大服务贸易规模"])]
+    assert plan.areas[0].tasks[0].text == "推动保税研发、保税维修业务发展。"
+    assert [m.name for m in plan.measures] == ["强化组织领导"] and not plan.unplaced
+
+
+def test_a_box_in_a_plan_numbered_one_two_three_ends_at_the_next_area() -> None:
+    text = ("临江市物流发展三年行动方案（2024-2026年）\n一、重点任务\n（一）建设物流枢纽\n1.建设国际陆港。\n"
+            "专栏1 重大项目\n1.临江陆港多式联运中心项目。\n2.冷链物流园项目。\n（二）发展冷链物流\n1.完善冷链设施。\n"
+            "二、保障措施\n（一）加强组织领导。市发展改革委牵头。\n")
+    plan = parse_text(text, "b.txt")
+    assert [(a.name, [t.name for t in a.tasks]) for a in plan.areas] == [
+        ("建设物流枢纽", ["建设国际陆港"]), ("发展冷链物流", ["完善冷链设施"])]
+    assert [s.quote for s in plan.intros["boxes"]] == ["专栏1 重大项目", "1.临江陆港多式联运中心项目。",
+                                                       "2.冷链物流园项目。"]

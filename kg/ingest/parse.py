@@ -49,6 +49,13 @@ __all__ = [
 RE_LEVEL1 = re.compile(rf"^([{CN_NUM}]{{1,3}})、\s*")  # 一、
 RE_LEVEL2 = re.compile(rf"^\(([{CN_NUM}]{{1,3}})\)\s*")  # (一)
 RE_LEVEL3 = re.compile(r"^(\d{1,3})(?:\.(?!\d)|、)\s*")  # 1. / 1、 (not 1.5)
+RE_LEVEL4 = re.compile(r"^\((\d{1,3})\)\s*")  # (1): below 1., or the tasks of a chapter's sections
+RE_CHAPTER = re.compile(rf"^第([{CN_NUM}]{{1,3}})章\s*")  # 第一章: above 一、 in a plan laid out in chapters
+RE_PART = re.compile(rf"^第([{CN_NUM}]{{1,3}})节\s*")  # 第一节: a chapter's sections
+# 专栏1 重大工程: a box beside the text
+RE_BOX = re.compile(rf"^专栏\s*(?:\d{{1,3}}|[{CN_NUM}]{{1,3}})(?![\d{CN_NUM}])")
+# how deep each heading level sits: a chapter, its sections, then 一、, (一) and 1.
+DEPTH = {"c1": 0, "c2": 1, "l1": 2, "l2": 3, "l3": 4, "l4": 5}
 RE_CREDITS = re.compile(r"(?:^|\s)[^\s/]{1,12}/(整理|制图|编辑|摄影|校对)")
 RE_REGION = re.compile(r"^(?P<region>[\u4e00-\u9fff]{1,10}?(?:市|区|县|州|盟|示范区|新区|开发区|高新区|片区|经济区|"
                        r"都市圈|经济带|城市群))(?P<sep>[:。])")
@@ -91,14 +98,15 @@ def _lines(text: str) -> tuple[list[_Line], int]:
 
 
 def _numbering(norm: str) -> tuple[str | None, int | None, int]:
-    """(level, number, length of the prefix) for 一、 / (一) / 1. headings."""
-    for level, rx in (("l1", RE_LEVEL1), ("l2", RE_LEVEL2)):
+    """(level, number, length of the prefix) for 第一章 / 第一节 / 一、 / (一) / 1. headings."""
+    for level, rx in (("c1", RE_CHAPTER), ("c2", RE_PART), ("l1", RE_LEVEL1), ("l2", RE_LEVEL2)):
         m = rx.match(norm)
         if m:
             return level, cn_number(m.group(1)), m.end()
-    m = RE_LEVEL3.match(norm)
-    if m:
-        return "l3", int(m.group(1)), m.end()
+    for level, rx in (("l3", RE_LEVEL3), ("l4", RE_LEVEL4)):
+        m = rx.match(norm)
+        if m:
+            return level, int(m.group(1)), m.end()
     return None, None, 0
 
 
@@ -126,7 +134,10 @@ class _Parser:
         self.period = period
         self.section: str | None = None
         self.kinds: dict[int, str] = {}  # line -> placed | boilerplate | unplaced
-        self.areas_level = "l2"  # (一) headings are areas; "l1" when each 二、三、… heading is an area
+        self.areas_level = "l2"  # (一) headings are areas; "l1" when each 二、三、… heading is an area; "auto" under
+        # a chapter (第二章 重点任务): the first heading below it, 第一节, 一、 or (一)
+        self.task_level: str | None = None  # set under chapters: the first numbered level below an area
+        self.box = False  # inside a 专栏 (a box of projects or figures beside the text), until the next heading
         self.pending_title: _Line | None = None
         self.title_lines: list[_Line] = []
         self.region_section = False  # under a heading such as 区域目标, 沈阳市。… is a region's target
@@ -191,7 +202,9 @@ class _Parser:
             return
         level, _number, prefix = _numbering(line.norm)
         head, _, body, body_at = _head_body(line.norm, prefix)
-        section = _section_of(head) if level != "l3" else None
+        section = _section_of(head) if level not in ("l3", "l4") else None
+        if self.in_box(line, level, section):
+            return
         # A heading naming the section we are already in is content: a measure titled 加强组织保障, say.
         if section is not None and section != self.section:
             self.seen.append((line.no, line.norm))
@@ -199,7 +212,7 @@ class _Parser:
             if self.section is None:
                 self.remember_front()
             if section == "tasks":
-                self.areas_level = "l2"
+                self.areas_level, self.task_level = ("auto", None) if level == "c1" else ("l2", None)
             self.section = section
             self.region_section = section == "targets" and re.search(r"区域|各地|各市", head) is not None
             if body.strip():
@@ -208,9 +221,10 @@ class _Parser:
                 self.boilerplate(line)
             return
         # Plans without a 重点任务 heading: each further 二、三、… heading is an area of tasks.
-        if level == "l1" and section is None and self.section in ("general", "ideology", "principles", "goal",
-                                                                  "targets"):
-            self.section, self.areas_level = "tasks", "l1"
+        if level in ("l1", "c1") and section is None and self.section in ("general", "ideology", "principles",
+                                                                          "goal", "targets"):
+            self.section, self.areas_level = "tasks", level
+            self.task_level = "auto" if level == "c1" else None  # a chapter's tasks: 第一节, 一、 or (一) below it
         self.seen.append((line.no, line.norm))
         self.content(line, 0)
 
@@ -435,16 +449,52 @@ class _Parser:
         self.placed(line)
 
     # -- areas and their numbered tasks ------------------------------------------------------------------
+    def in_box(self, line: _Line, level: str | None, section: str | None) -> bool:
+        """Whether `line` belongs to a 专栏 (a box of projects or figures set beside the text): its heading and the
+        lines under it, kept as the box's text, until a heading at the areas' level or above, or a section's.
+        Its numbered lines are the box's items, not tasks; a table row in it is reported as any table row is."""
+        if RE_BOX.match(line.norm):
+            self.box = True
+            self.plan.intros.setdefault("boxes", []).append(self.span(line))
+            self.placed(line)
+            return True
+        if not self.box:
+            return False
+        areas = self.areas_level if self.section == "tasks" and self.areas_level in DEPTH else "l2"
+        if section is not None or (level is not None and DEPTH[level] <= DEPTH[areas]):
+            self.box = False
+            return False
+        if "\t" in line.raw:
+            return False  # a table row: said to be unplaced as one, by `feed`
+        self.plan.intros.setdefault("boxes", []).append(self.span(line))
+        self.placed(line)
+        return True
+
     def on_tasks(self, line: _Line, at: int) -> None:
         n = line.norm
         level, number, prefix = _numbering(n)
-        task_level = "l3" if self.areas_level == "l2" else "l2"
+        if self.areas_level == "auto" and level in ("c2", "l1", "l2"):
+            self.areas_level, self.task_level = level, "auto"  # under a chapter: the first level below it
+        if (self.task_level == "auto" and self.plan.areas and level is not None
+                and DEPTH[level] > DEPTH.get(self.areas_level, 0)):
+            self.task_level = level
+        if self.task_level not in (None, "auto"):
+            task_level = self.task_level
+        else:
+            task_level = "l3" if self.areas_level == "l2" else "l2"
+        if level == "c1" and self.areas_level != "c1":  # a chapter grouping areas: said, then its areas follow
+            self.plan.intros.setdefault("tasks", []).append(self.span(line, prefix))
+            self.last_task = None
+            self.placed(line)
+            return
         if level == task_level and number is not None:
             self.add_task(line, number, prefix)
             return
         area = re.search(r"在(?P<name>[^,]{1,40}?)上(?:实现|取得)新突破$", n[-60:])
         if level == self.areas_level or (self.areas_level == "l2" and level == "l1") or (area and not n.endswith("。")):
             self.add_area(line, prefix, plus_one=level is None)
+            if self.task_level is not None:  # under chapters, each area's tasks are the first level below it
+                self.task_level = "auto"
             return
         self.placed(line)
         current = self.plan.areas[-1] if self.plan.areas else None
