@@ -361,3 +361,31 @@ def test_a_plans_build_peaks_at_half_the_memory_of_copying_every_table(tmp_path:
                                      capture_output=True, text=True, check=True).stdout.split()[-1])
             for mode in ("create", "copy")}
     assert peak["create"] < 0.7 * peak["copy"], peak
+
+
+def test_a_load_that_leaves_rows_out_fails_its_count_check_and_keeps_the_previous_graph(
+        tmp_path: Path, plan_graph: PlanGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staged graph is counted against the graphs before it is swapped in: a table that went missing (here the
+    dependencies between tasks are never copied) fails the build, saying how many nodes and edges it holds and how
+    many it should."""
+    import kg.stores.ladybug_load as load
+    from kg.errors import StoreError
+
+    store = open_store(StoreSettings(path=tmp_path / "plan.lbug"))
+    store.build(plan_graph)
+    before = canonical(store.read_graph())
+    copies = load.copies
+
+    def without_dependencies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
+        for statement, target, table in copies(graphs):
+            yield statement, target, table.slice(0, 0) if target == "DEPENDS_ON" else table
+
+    monkeypatch.setattr(load, "copies", without_dependencies)
+    counts = plan_graph.counts()
+    nodes, edges = sum(counts["nodes"].values()), sum(counts["edges"].values())
+    assert counts["edges"]["DEPENDS_ON"]
+    with pytest.raises(StoreError, match=rf"the staged graph holds {nodes} nodes and "
+                                         rf"{edges - counts['edges']['DEPENDS_ON']} edges, not {nodes} and {edges}"):
+        store.build(plan_graph)
+    assert canonical(store.read_graph()) == before
+    store.close()
