@@ -125,6 +125,27 @@ def test_a_picture_says_which_characters_the_font_lacks() -> None:
     assert note.endswith("no glyph in the font (drawn as boxes): U+20BB7 U+1F600"), note
 
 
+def test_the_texts_checked_for_glyphs_are_every_text_drawn(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """The check walks the figure without the axes' tick labels (asking for them makes ticks, 3 s of a pack):
+    what it skips is only those, which a picture with its axes off does not draw."""
+    import matplotlib.pyplot as plt
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    from kg.output import to_networkx
+    from kg.render.image import draw, drawn_texts
+    from kg.render.views import build_view
+
+    fig = draw(build_view(to_networkx(plan_graph), "overview", None))
+    walked = [id(t) for t in drawn_texts(fig)]
+    ticks = {id(t) for ax in fig.axes for axis in ax.findobj(Axis) for t in axis.findobj(Text)}
+    every = [id(t) for t in fig.findobj(Text)]
+    plt.close(fig)
+    assert len(walked) > 20 and not set(walked) & ticks
+    assert sorted(walked) == sorted(i for i in every if i not in ticks)
+    assert all(not ax.axison for ax in fig.axes)
+
+
 def test_the_font_subset_is_cut_once_per_set_of_characters() -> None:
     """Cutting the CJK font to a page's characters takes ~0.4 s: a second page of the same characters reuses the
     cut (a decorator moved onto the wrong function once made every page pay it)."""
