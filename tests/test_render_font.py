@@ -156,3 +156,27 @@ def test_the_font_subset_is_cut_once_per_set_of_characters() -> None:
     first = font_subset("沈阳市振兴")
     assert font_subset("沈阳市振兴") is first and font_subset.cache_info().hits == 1
     assert missing_glyphs("沈阳 𠮷\u200d") == ["𠮷"]  # not in the bundled font; a joiner is not drawn
+
+
+def test_a_pictures_png_holds_the_pixels_agg_drew(plan_graph) -> None:  # type: ignore[no-untyped-def]
+    """The pack's PNG is cut to a palette from the canvas's own buffer: the same picture as the drawn pixels
+    copied out through NumPy and cut the same way, byte for byte, at the canvas's size."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    from kg.output import to_networkx
+    from kg.render.image import draw
+    from kg.render.raster import figure_png, palette_png
+    from kg.render.views import build_view
+
+    fig = draw(build_view(to_networkx(plan_graph), "overview", None))
+    png = figure_png(fig)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    pixels = np.asarray(canvas.buffer_rgba())[:, :, :3]
+    plt.close(fig)
+    assert png == palette_png(Image.fromarray(pixels, "RGB"))
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.mode == "P" and image.size == (pixels.shape[1], pixels.shape[0])

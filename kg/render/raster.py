@@ -12,14 +12,16 @@ COLOURS = 96  # a pack of 70 pictures fits in an e-mail; text stays crisp
 def figure_png(fig: Any, colours: int = COLOURS) -> bytes:
     """The PNG of a matplotlib figure on the Agg canvas (drawn at its own dpi, as savefig would), with a palette of
     `colours`. The caller holds the rc context the figure was made in and closes the figure."""
-    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
     canvas: Any = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    pixels = np.asarray(canvas.buffer_rgba())
-    return palette_png(Image.fromarray(pixels[:, :, :3], "RGB"), colours)
+    # the canvas's own RGBA buffer, read in place and dropped to RGB by PIL (a NumPy slice of it was copied whole
+    # first: 16 ms a picture, 4 ms so)
+    size = canvas.get_width_height(physical=True)
+    rgba = Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    return palette_png(rgba.convert("RGB"), colours)
 
 
 def palette_png(image: Any, colours: int = COLOURS) -> bytes:
