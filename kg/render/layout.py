@@ -272,11 +272,19 @@ def reduce_crossings(layers: list[list[str]], adj: dict[str, list[str]],
     return best
 
 
-def _pair_crossings(a: str, b: str, pos: dict[str, int], adj: dict[str, list[str]]) -> int:
-    """Crossings between the edges of a (left) and b (right) into one neighbouring layer (positions `pos`)."""
+def _pair_crossings(a: str, b: str, pos: dict[str, int], adj: dict[str, list[str]]) -> tuple[int, int]:
+    """Crossings between the edges of a and b into one neighbouring layer (positions `pos`): with a left of b,
+    and with b left of a (a pair of edges into one position crosses in neither order)."""
     na = [pos[m] for m in adj[a] if m in pos]
     nb = [pos[m] for m in adj[b] if m in pos]
-    return sum(1 for i in na for j in nb if i > j)
+    now = swapped = 0
+    for i in na:
+        for j in nb:
+            if i > j:
+                now += 1
+            elif j > i:
+                swapped += 1
+    return now, swapped
 
 
 def _transpose(order: list[list[str]], r: int, adj: dict[str, list[str]], groups: Groups | None = None) -> None:
@@ -291,8 +299,8 @@ def _transpose(order: list[list[str]], r: int, adj: dict[str, list[str]], groups
             a, b = layer[i], layer[i + 1]
             if groups.get(a) != groups.get(b):
                 continue
-            now = sum(_pair_crossings(a, b, pos, adj) for pos in around)
-            swapped = sum(_pair_crossings(b, a, pos, adj) for pos in around)
+            both = [_pair_crossings(a, b, pos, adj) for pos in around]
+            now, swapped = sum(n for n, _ in both), sum(s for _, s in both)
             if swapped < now:
                 layer[i], layer[i + 1] = b, a
                 improved = True
