@@ -133,8 +133,7 @@ def typed(table: Any, columns: dict[str, str]) -> Any:
     """`table` in the model's columns and types (a column missing or out of order is a bug, raised here)."""
     import pyarrow as pa
 
-    if table.column_names != list(columns):
-        raise ValueError(f"columns {table.column_names} are not the model's {list(columns)}")
+    assert table.column_names == list(columns), (table.column_names, list(columns))
     return table.cast(pa.schema([(c, _arrow_type(t)) for c, t in columns.items()]))
 
 
