@@ -201,3 +201,93 @@ def test_build_never_replaces_a_special_file(tmp_path: Path, kind: str) -> None:
                           "(valid: a database file name, e.g. .kg/plan.lbug)\n"
     assert stat.S_ISFIFO(mode) if kind == "fifo" else stat.S_ISSOCK(mode)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("plan.lbug.new")]
+
+
+def _fengong(path: Path, items: list) -> Path:  # type: ignore[type-arg]
+    """A 分工 document (F1, labelled lines) of some of the test items."""
+    from tests import assign_docs as docs
+
+    out = [docs.TITLE, "", docs.DATE, ""]
+    for k, s in enumerate(items, start=1):
+        out += [f"{k}.{s.text}。", f"牵头单位:{s.lead}", *([f"责任单位:{s.responsible}"] if s.responsible else []), ""]
+    path.write_text("\n".join(out), encoding="utf-8")
+    return path
+
+
+def _official(seed: Path) -> dict[str, int]:
+    """Official assignment rows in the seed, by the document (file) they came from."""
+    import csv
+    from collections import Counter
+
+    with (seed / "assignments.csv").open(encoding="utf-8-sig", newline="") as f:
+        return dict(Counter(r["source_file"].rsplit(":", 1)[0] for r in csv.DictReader(f)
+                            if r["provenance"] == "official"))
+
+
+def test_two_applies_at_once_keep_both_documents(seed_copy: Path, tmp_path: Path) -> None:
+    """Two reviews of two 分工 documents applied to one seed at once: each read the same overlays and wrote them
+    back with its own rows only, so the second replaced the first's (a lost update). Now the second waits."""
+    import shutil
+
+    from tests import assign_docs as docs
+
+    reviews = []
+    for name, items in (("a", docs.ITEMS[:8] + docs.ITEMS[15:16]), ("b", docs.ITEMS[8:15] + docs.ITEMS[16:])):
+        review = tmp_path / f"review-{name}.csv"
+        done = _kg("assign", "import", str(_fengong(tmp_path / f"fengong-{name}.txt", items)), "-o", str(review),
+                   "--seed", str(seed_copy))
+        assert done.returncode == 0, done.stderr
+        reviews.append(review)
+    alone = {}
+    for review in reviews:  # what each applies on its own
+        seed = tmp_path / f"alone-{review.stem}"
+        shutil.copytree(seed_copy, seed)
+        assert _kg("assign", "apply", str(review), "--seed", str(seed)).returncode == 0
+        alone.update(_official(seed))
+    assert sorted(alone) == ["fengong-a.txt", "fengong-b.txt"]
+    for round_ in range(4):
+        seed = tmp_path / f"seed-{round_}"
+        shutil.copytree(seed_copy, seed)
+        procs = [subprocess.Popen([KG, "assign", "apply", str(review), "--seed", str(seed)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for review in reviews]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0 and out.startswith("applied ") and "Traceback" not in err, err
+        assert _official(seed) == alone, f"round {round_}"
+        validated = _kg("validate", "--seed", str(seed))
+        assert validated.returncode == 0 and validated.stdout.startswith("ok: "), validated.stderr
+        assert not [p.name for p in seed.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_kill_9_during_apply_leaves_each_file_old_or_new_and_a_valid_seed(seed_copy: Path, tmp_path: Path) -> None:
+    """An apply killed somewhere in its read, check and write: each overlay is the old file or the new one, never
+    a mix or a part; the seed validates, and applying again completes it."""
+    import shutil
+
+    from tests import assign_docs as docs
+
+    review = tmp_path / "review.csv"
+    done = _kg("assign", "import", str(_fengong(tmp_path / "fengong.txt", docs.ITEMS)), "-o", str(review),
+               "--seed", str(seed_copy))
+    assert done.returncode == 0, done.stderr
+    names = ("departments.csv", "workitems.csv", "assignments.csv")
+    new = tmp_path / "new"
+    shutil.copytree(seed_copy, new)
+    assert _kg("assign", "apply", str(review), "--seed", str(new)).returncode == 0
+    after = {n: (new / n).read_bytes() for n in names}
+    for round_ in range(4):
+        seed = tmp_path / f"seed-{round_}"
+        shutil.copytree(seed_copy, seed)
+        proc = subprocess.Popen([KG, "assign", "apply", str(review), "--seed", str(seed)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for(lambda s=seed: (s / ".assignments.csv.writer.lock").exists())  # inside: reading, checking, writing
+        time.sleep(random.uniform(0, 0.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for n in names:
+            now = (seed / n).read_bytes() if (seed / n).exists() else None
+            assert now in (after[n], (seed_copy / n).read_bytes() if (seed_copy / n).exists() else None), n
+        validated = _kg("validate", "--seed", str(seed))
+        assert validated.returncode == 0, validated.stderr
+        assert _kg("assign", "apply", str(review), "--seed", str(seed)).returncode == 0
+        assert {n: (seed / n).read_bytes() for n in names} == after

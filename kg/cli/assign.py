@@ -63,6 +63,7 @@ def apply_cmd(
 ) -> None:
     """Write the accepted rows of a review file into seed/ as `official` assignments (and work items, and the
     registry's departments they name). The new seed is validated first; nothing is written if it is not valid.
+    Two applies into one seed at once take turns (the second waits).
 
     Example: kg assign apply review.csv
     """

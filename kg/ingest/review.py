@@ -224,12 +224,8 @@ def _write_csv(columns: tuple[str, ...] | list[str], rows: list[dict[str, str]])
 
 
 def apply_review(review: Path, seed_dir: Path) -> ApplyResult:
-    """Write the accepted rows of a review file into the seed folder, whole or not at all."""
-    import shutil
-    import tempfile
-
-    from kg.ingest.seed import load_plan
-    from kg.output import write_atomic
+    """Write the accepted rows of a review file into the seed folder, whole or not at all. Two at once take turns."""
+    from kg.lock import writer_lock
 
     columns, rows = _read_csv_rows(review)
     missing = [c for c in ("item", "line", "task", "resolved", "role", "accept", "quote", "document", "source_file",
@@ -237,10 +233,25 @@ def apply_review(review: Path, seed_dir: Path) -> ApplyResult:
     if missing:
         raise UsageError(f"{review}:1: not a review file from `kg assign import` (missing column(s) "
                          f"{', '.join(missing)})")
-    registry = Registry.load(seed_dir, jurisdiction=plan_jurisdiction(seed_dir))
+    jurisdiction = plan_jurisdiction(seed_dir)
     settings_files = _overlay_files(seed_dir)
     dept_path, assign_path, items_path = (seed_dir / settings_files[k] for k in ("departments", "assignments",
                                                                                   "work_items"))
+    # one apply at a time, the others waiting (as the imports do): each reads the overlays, adds its document's rows
+    # and writes them back, so two at once would each write back the files without the other's rows
+    with writer_lock(assign_path, "kg assign apply", wait=True):
+        return _apply(review, rows, seed_dir, jurisdiction, dept_path, assign_path, items_path)
+
+
+def _apply(review: Path, rows: list[dict[str, str]], seed_dir: Path, jurisdiction: str, dept_path: Path,
+           assign_path: Path, items_path: Path) -> ApplyResult:
+    import shutil
+    import tempfile
+
+    from kg.ingest.seed import load_plan
+    from kg.output import write_atomic
+
+    registry = Registry.load(seed_dir, jurisdiction=jurisdiction)
     dept_columns, departments = _read_csv_rows(dept_path)
     assign_columns, assignments = _read_csv_rows(assign_path)
     items_rows = _read_csv_rows(items_path)[1] if items_path.exists() else []
