@@ -291,3 +291,68 @@ def test_kill_9_during_apply_leaves_each_file_old_or_new_and_a_valid_seed(seed_c
         assert validated.returncode == 0, validated.stderr
         assert _kg("assign", "apply", str(review), "--seed", str(seed)).returncode == 0
         assert {n: (seed / n).read_bytes() for n in names} == after
+
+
+@pytest.fixture(scope="module")
+def one_pack(built: Path) -> Path:
+    """The meeting pack of one `kg pack` run alone: what a pack run at the same time as another must equal."""
+    out = built.parent / "pack"
+    done = _kg("pack", "--db", str(built), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def _files(folder: Path) -> dict[str, bool]:
+    """Every file in a pack, and whether it has bytes."""
+    return {str(p.relative_to(folder)): p.stat().st_size > 0 for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _assert_one_complete_pack(out: Path, one_pack: Path) -> None:
+    assert _files(out) == _files(one_pack)
+    assert all(_files(out).values()), [name for name, full in _files(out).items() if not full]
+    assert (out / "index.html").read_bytes() == (one_pack / "index.html").read_bytes()
+    assert sorted(p.name for p in out.parent.iterdir()) == [".pack.writer.lock", "pack"]  # no staging left
+
+
+def test_two_packs_at_once_leave_one_complete_pack(built: Path, one_pack: Path, tmp_path: Path) -> None:
+    """Two `kg pack` into one folder at once (first into none, then over a pack): one writes, the other stops with
+    one line naming the writer or, with --wait, writes after it; the folder is then one whole pack."""
+    out = tmp_path / "pack"
+    for waits in ((False, False), (True, False)):
+        argv = [[KG, "pack", "--db", str(built), "-o", str(out), *(["--wait"] if w else [])] for w in waits]
+        procs = [subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for a in argv]
+        results = [(w, p.wait(timeout=600), *p.communicate()) for w, p in zip(waits, procs, strict=True)]
+        for wait, code, stdout, err in results:
+            assert "Traceback" not in err
+            if code == 0:
+                assert stdout.startswith("wrote ") and err == "", err
+            else:
+                assert not wait, err  # a pack that waits never gives up
+                assert code == 1 and err.count("\n") == 1, err
+                assert err.startswith(f"Error: {out} {LOCKED}") and err.endswith(
+                    "(kg pack); nothing was done (give --wait to wait for it)\n"), err
+        assert any(code == 0 for _, code, _, _ in results)
+        _assert_one_complete_pack(out, one_pack)
+
+
+def test_kill_9_during_a_pack_over_a_pack_keeps_the_previous_or_the_new(built: Path, one_pack: Path,
+                                                                        tmp_path: Path) -> None:
+    """A pack killed at some moment while it replaces an older pack: the folder is the older pack, whole, or (killed
+    between the two renames of the swap) none; the next pack succeeds and removes what the killed one left."""
+    import shutil
+
+    out = tmp_path / "pack"
+    shutil.copytree(one_pack, out)
+    (out / "previous.txt").write_text("the pack before", encoding="utf-8")
+    proc = subprocess.Popen([KG, "pack", "--db", str(built), "-o", str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _wait_for(lambda: any(p.name.startswith(f".pack.staging-{proc.pid}-") for p in tmp_path.iterdir()))
+    time.sleep(random.uniform(0, 10))  # drawing takes most of a pack's time
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if out.exists():
+        previous = (out / "previous.txt").exists()
+        assert _files(out) == {**_files(one_pack), **({"previous.txt": True} if previous else {})}
+    result = _kg("pack", "--db", str(built), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    _assert_one_complete_pack(out, one_pack)
