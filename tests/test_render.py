@@ -3,6 +3,7 @@ with Chinese, the meeting pack, and the pages opened in a real headless Chromium
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import warnings
@@ -202,6 +203,30 @@ def test_a_failed_pack_leaves_the_previous_one(G, tmp_path: Path, monkeypatch: p
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous pack"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".pack.writer.lock", "pack"]  # no half-written folder (the
     # lock file stays: removing it would race with the next writer)
+
+
+def test_a_pack_stopped_in_its_swap_leaves_a_pack(G, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The new pack replaced the old one in two renames (the old one aside, the new one in): a process killed
+    between them left no pack, and the next pack removed the old one as a dead process's staging. Now one
+    exchange: whatever stops it, the folder is the old pack or the new one."""
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "index.html").write_text("the previous pack", encoding="utf-8")
+    real = Path.rename
+
+    def killed(self: Path, target: Path) -> Path:
+        raise KeyboardInterrupt  # stands for a kill -9
+
+    def killed_after_one(self: Path, target: Path) -> Path:
+        monkeypatch.setattr(Path, "rename", killed)
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", killed_after_one)
+    with contextlib.suppress(KeyboardInterrupt):
+        write_pack(G, out, views=[("overview", None)], workers=1)
+    assert (out / "index.html").is_file()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index == "the previous pack" or 'href="overview.html"' in index
 
 
 def test_pack_links_overview_areas_and_lead_departments(G, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

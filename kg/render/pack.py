@@ -26,11 +26,11 @@ def write_pack(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str |
     """Write the pack into `out`; returns [(title, file stem)] of the views in the order of the index. `extras` are
     documents made elsewhere (title, file name, content), written into the pack and listed first on the index.
 
-    The pack is written into a staging folder beside `out`, named with this process's id, and moved into place
-    when complete: a failure leaves the previous pack (or none), never half of one. One writer at a time holds
-    the lock on `out` (`wait` to wait for it); the staging folders of dead processes are removed first. Views
-    are drawn in `workers` processes (default: the cores); `views` narrows the pack to some of pack_views(G)
-    (the README's screenshots)."""
+    The pack is written into a staging folder beside `out`, named with this process's id, and swapped into place
+    in one step when complete: a failure leaves the previous pack (or none), never half of one. One writer at a
+    time holds the lock on `out` (`wait` to wait for it); the staging folders of dead processes are removed
+    first. Views are drawn in `workers` processes (default: the cores); `views` narrows the pack to some of
+    pack_views(G) (the README's screenshots)."""
     import shutil
     import tempfile
 
@@ -53,7 +53,9 @@ def write_pack(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str |
             shutil.rmtree(work, ignore_errors=True)
             raise
         ordinary_mode(work, 0o777)
-        if out.exists():
+        if out.exists() and _exchange(work, out):  # the staging folder now holds the previous pack
+            shutil.rmtree(work, ignore_errors=True)
+        elif out.exists():  # no exchange here: two renames, a moment without a pack
             old = work.with_name(work.name + ".old")
             out.rename(old)
             work.rename(out)
@@ -61,6 +63,22 @@ def write_pack(G: nx.MultiDiGraph, out: Path, extras: list[tuple[str, str, str |
         else:
             work.rename(out)
     return entries
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux's renameat2 RENAME_EXCHANGE), so that a process killed in the middle
+    leaves one of them in place, never neither. False where the system or the file system cannot."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "renameat2"):  # a C library older than glibc 2.28, or another one without it
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
 
 
 def _staging_prefix(out: Path) -> str:
