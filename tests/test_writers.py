@@ -356,3 +356,49 @@ def test_kill_9_during_a_pack_over_a_pack_keeps_the_previous_or_the_new(built: P
     result = _kg("pack", "--db", str(built), "-o", str(out))
     assert result.returncode == 0, result.stderr
     _assert_one_complete_pack(out, one_pack)
+
+
+def test_readers_during_rebuilds_see_the_old_or_the_new_graph(seed_copy: Path, tmp_path: Path) -> None:
+    """`kg stats`, `kg query` and `kg export` on a file that builds of two different plans keep replacing: each
+    reader gets one graph whole, the old or the new (or one line of error), never a mix or a traceback."""
+    import threading
+
+    from tests import assign_docs as docs
+
+    review = tmp_path / "review.csv"
+    assert _kg("assign", "import", str(_fengong(tmp_path / "fengong.txt", docs.ITEMS)), "-o", str(review),
+               "--seed", str(seed_copy)).returncode == 0
+    assert _kg("assign", "apply", str(review), "--seed", str(seed_copy)).returncode == 0  # two work items more
+    db = tmp_path / "plan.lbug"
+    counts = set()
+    for seed in (seed_copy, SEED):
+        assert _kg("build", "--seed", str(seed), "--db", str(db)).returncode == 0
+        counts.add(_nodes(db))
+    assert len(counts) == 2
+    script = "; ".join(f'"$0" build --wait --seed "{seed}" --db "$1" >/dev/null || exit 1'
+                       for seed in (seed_copy, SEED) * 2)
+    builds = subprocess.Popen(["bash", "-c", script, KG, str(db)])
+    seen: list[tuple[list[str], subprocess.CompletedProcess[str]]] = []
+
+    def read(argv: list[str]) -> None:
+        while builds.poll() is None:
+            seen.append((argv, _kg(*argv, "--db", str(db))))
+
+    readers = [threading.Thread(target=read, args=(argv,)) for argv in (
+        ["stats", "--format", "json"], ["query", "area_tasks", "-p", "area", "A1", "--format", "json"],
+        ["export", "-o", str(tmp_path / "graph.json")])]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert builds.wait() == 0
+    assert len(seen) >= 10
+    for argv, result in seen:
+        assert "Traceback" not in result.stderr, (argv, result.stderr)
+        if result.returncode != 0:
+            assert result.returncode == 1 and result.stderr.startswith("Error: ") and \
+                result.stderr.count("\n") == 1, (argv, result.stderr)
+        elif argv[0] == "stats":
+            assert sum(r["count"] for r in json.loads(result.stdout) if r["element"] == "node") in counts
+        elif argv[0] == "export":
+            assert len(json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))["nodes"]) in counts
