@@ -163,8 +163,9 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             return
         raise OutputError(f"{path}: exists and is not a regular file, it is not replaced (valid: a file name)")
     writable_folder(path.parent, path)
+    remove_dead_temporaries(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp")
     except OSError as e:
         raise OutputError(f"{path}: cannot be written in {path.parent} ({e.strerror or e})") from None
     try:
@@ -175,6 +176,23 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_dead_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files beside `path` that a writer killed before its rename left (`write_atomic`
+    names them after its process: `.NAME.<pid>-….tmp`), where that process is no longer running."""
+    import glob
+
+    from kg.lock import alive
+
+    removed = []
+    prefix = f".{path.name}."
+    for leftover in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        match = re.fullmatch(r"(\d+)-[^/]*\.tmp", leftover.name[len(prefix):])
+        if match and leftover.is_file() and not leftover.is_symlink() and not alive(int(match.group(1))):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
 
 
 def _write_through(path: Path, payload: bytes) -> None:

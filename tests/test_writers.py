@@ -21,7 +21,7 @@ LOCKED = "is being written by pid "
 
 
 def _kg(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG")}
+    env = {k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG", "KG_LANG")}
     return subprocess.run([KG, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
 
 
@@ -402,3 +402,27 @@ def test_readers_during_rebuilds_see_the_old_or_the_new_graph(seed_copy: Path, t
             assert sum(r["count"] for r in json.loads(result.stdout) if r["element"] == "node") in counts
         elif argv[0] == "export":
             assert len(json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))["nodes"]) in counts
+
+
+def test_a_writer_killed_before_its_rename_leaves_a_temporary_the_next_write_removes(tmp_path: Path) -> None:
+    """write_atomic names its temporary file after its process: one left by a writer killed with SIGKILL before
+    its rename is removed by the next write beside it; one of a writer still running is left alone."""
+    target = tmp_path / "assignments.csv"
+    target.write_text("old\n", encoding="utf-8")
+    stuck = ("import os, sys, time; from pathlib import Path; import kg.output as o; "
+             "os.replace = lambda a, b: time.sleep(600); o.write_atomic(Path(sys.argv[1]), 'new\\n')")
+    writers = [subprocess.Popen([sys.executable, "-c", stuck, str(target)]) for _ in range(2)]
+    try:
+        _wait_for(lambda: len(list(tmp_path.glob(".assignments.csv.*.tmp"))) == 2)
+        writers[0].send_signal(signal.SIGKILL)
+        writers[0].wait()
+        from kg.output import write_atomic
+
+        write_atomic(target, "newer\n")
+        left = sorted(p.name for p in tmp_path.glob(".assignments.csv.*.tmp"))
+        assert left == [p.name for p in tmp_path.glob(f".assignments.csv.{writers[1].pid}-*.tmp")] and len(left) == 1
+        assert target.read_text(encoding="utf-8") == "newer\n"
+    finally:
+        for writer in writers:
+            writer.kill()
+            writer.wait()
