@@ -404,6 +404,13 @@ def read_yaml(path: Path, shown: str | None = None) -> Any:
         raise UsageError(f"{shown}:1: YAML nested too deeply (valid: a list or mapping a few levels deep)") from None
 
 
+def read_yaml_value(path: Path, shown: str | None = None) -> Any:
+    """A YAML file's plain Python value (None when empty), read as `read_yaml` reads it: a pipe, a folder or a
+    device in its place is one clear error, not a wait for ever."""
+    node = read_yaml(path, shown)
+    return None if node is None else yaml_value(node)
+
+
 def yaml_value(node: Any) -> Any:
     """The plain Python value of a node composed by `read_yaml` (no tags can reach a constructor)."""
     import yaml

@@ -12,9 +12,9 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.errors import UsageError, ValidationError
+from kg.errors import ValidationError
 from kg.ingest.names import UnitName, fold
-from kg.ingest.read import decode, read_bytes
+from kg.ingest.read import decode, read_bytes, read_yaml_value
 from kg.model import DEPARTMENT_KINDS, LEVELS
 
 COLUMNS = ("id", "name", "name_en", "kind", "aliases", "jurisdiction", "level", "former_names", "members",
@@ -220,10 +220,5 @@ class Registry:
 
 
 def plan_jurisdiction(seed_dir: Path) -> str:
-    import yaml
-
-    try:
-        settings = yaml.safe_load((seed_dir / "plan.yaml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise UsageError(f"{seed_dir}/plan.yaml: cannot be read ({e})") from None
-    return str((settings or {}).get("jurisdiction") or "沈阳市")
+    settings = read_yaml_value(seed_dir / "plan.yaml")
+    return str((settings if isinstance(settings, dict) else {}).get("jurisdiction") or "沈阳市")

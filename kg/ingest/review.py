@@ -339,10 +339,11 @@ def _apply(review: Path, rows: list[dict[str, str]], seed_dir: Path, jurisdictio
 
 
 def _overlay_files(seed_dir: Path) -> dict[str, str]:
-    import yaml
+    from kg.ingest.read import read_yaml_value
 
-    settings = yaml.safe_load((seed_dir / "plan.yaml").read_text(encoding="utf-8")) or {}
-    files = dict(settings.get("overlays") or {})
+    settings = read_yaml_value(seed_dir / "plan.yaml")
+    overlays = settings.get("overlays") if isinstance(settings, dict) else None
+    files = dict(overlays) if isinstance(overlays, dict) else {}
     files.setdefault("work_items", "workitems.csv")
     if "departments" not in files or "assignments" not in files:
         raise UsageError(f"{seed_dir}/plan.yaml: overlays need departments and assignments")

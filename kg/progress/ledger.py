@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import UsageError
+from kg.ingest.read import read_bytes
 from kg.model import PlanGraph, natural_key
 from kg.progress.milestones import Milestone, by_task, check_period, current_milestone, plan_years
 from kg.progress.readings import parse_number
@@ -437,7 +438,7 @@ def load(ledger_dir: Path, plan: str, period: str) -> list[LedgerRow]:
     out: list[LedgerRow] = []
     for department, version in sorted(_versions(folder).items()):
         path = folder / f"{department}.v{version}.csv"
-        text = path.read_bytes().decode("utf-8-sig")  # not read_text: it would turn a CR inside a cell into LF
+        text = read_bytes(path).decode("utf-8-sig")  # not read_text: it would turn a CR inside a cell into LF
         for record in csv.DictReader(io.StringIO(text, newline="")):
             cells = {k: unsafe_cell(v or "") for k, v in record.items()}
             try:

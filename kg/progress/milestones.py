@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 from kg.errors import UsageError, ValidationError
 from kg.model import PlanGraph, Provenance, natural_key
 
@@ -43,11 +41,14 @@ def plan_years(graph: PlanGraph) -> tuple[int, int]:
 
 def _seed_files(seed_dir: Path) -> tuple[Path, Path]:
     """(milestones.csv, the plan source text) as named by the seed folder's plan.yaml."""
-    try:
-        settings = yaml.safe_load((seed_dir / "plan.yaml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise UsageError(f"{seed_dir}/plan.yaml: cannot be read ({e})") from None
-    overlays = settings.get("overlays") or {} if isinstance(settings, dict) else {}
+    from kg.ingest.read import read_yaml_value
+
+    path = seed_dir / "plan.yaml"
+    settings = read_yaml_value(path)
+    if not isinstance(settings, dict) or not settings.get("source"):
+        raise UsageError(f"{path}:1: no {'source'!r} key (valid: id, source, name_en, overlays)")
+    overlays = settings.get("overlays") or {}
+    overlays = overlays if isinstance(overlays, dict) else {}
     return seed_dir / str(overlays.get("milestones", DEFAULT_FILE)), seed_dir / str(settings["source"])
 
 
