@@ -519,6 +519,51 @@ def test_a_reading_published_before_its_period_began_is_refused(seed_copy: Path,
     path.write_text(READINGS_TEXT.replace("2024-08-01", "2024-01-01"), encoding="utf-8")
     assert _import_readings(seed_copy, path).exit_code == 0
 
+
+@pytest.mark.parametrize("layout", ["clean", "with a blank row"])
+def test_a_full_width_published_date_is_kept_in_ascii(seed_copy: Path, tmp_path: Path, layout: str) -> None:
+    """２０２５－０２－０１ typed in a Chinese input method was refused as not a date while the period beside it was
+    read: both checks (column-wise for a clean file, row by row) read it as periods are read, and keep 2025-02-01.
+    Other digits are still not a date, and a full-width date still meets the checks an ASCII one meets."""
+    path = tmp_path / "readings-new.csv"
+    extra = "\n" if layout != "clean" else ""
+    before = (seed_copy / "readings.csv").read_bytes()
+    for typed, message in [("٢٠٢٥-٠٢-٠١", "published '٢٠٢٥-٠٢-٠١' is not a date (valid: 2024-01-23)"),
+                           ("２０２３－１２－３１", "published 2023-12-31 is before the period 2024 begins"),
+                           ("２０９９－０１－０１", "published 2099-01-01 is after today")]:
+        path.write_text(READINGS_TEXT.replace("2025-02-01", typed) + extra, encoding="utf-8")
+        _refused(_import_readings(seed_copy, path), f"{path}:2: {message}")
+        assert (seed_copy / "readings.csv").read_bytes() == before
+    path.write_text(READINGS_TEXT.replace("2025-02-01", "２０２５－０２－０１").replace("2024-08-01", "２０２４-08-01")
+                    + extra, encoding="utf-8")
+    result = _import_readings(seed_copy, path)
+    assert result.exit_code == 0, result.output
+    kept = (seed_copy / "readings.csv").read_text(encoding="utf-8-sig")
+    assert "I3.4,2024,31,%,level,沈阳市,final,example: made up for a test,2025-02-01" in kept, kept
+    assert ",2024-08-01" in kept and "２" not in kept and "－" not in kept
+
+
+def test_full_width_ledger_dates_are_read_and_other_digits_refused(built_db: Path, tmp_path: Path) -> None:
+    """A 填报日期 of ２０２５－０６－２５ (full-width hyphens as well) was refused, while ２０２５-０６-２５ and
+    ٢٠٢٥-٠٦-٢٥ (Arabic-Indic) were read as dates: now full-width forms are read and other digits refused."""
+    from kg.progress.ledger import load
+
+    text = LEDGER_EXAMPLE.read_text(encoding="utf-8-sig")
+    header = next(csv.reader(io.StringIO(text)))
+    day = next(csv.DictReader(io.StringIO(text)))["填报日期"]
+    wide = day.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    arabic = day.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    ledger = tmp_path / "ledger"
+    bad = _lines_with(tmp_path / "arabic.csv", text, lambda rows: rows[1].__setitem__(header.index("填报日期"), arabic))
+    _refused(_import_ledger(built_db, ledger, bad), f"{bad}:2: 填报日期 '{arabic}' is not a date (valid: YYYY-MM-DD)")
+    assert not ledger.exists()
+    good = _lines_with(tmp_path / "wide.csv", text, lambda rows: rows[1].__setitem__(header.index("填报日期"), wide))
+    result = _import_ledger(built_db, ledger, good)
+    assert result.exit_code == 0, result.output
+    rows = load(ledger, "shenyang-2023-2025", "2025-06")
+    assert date.fromisoformat(day) in {r.reported_on for r in rows}
+
+
 def test_a_named_pipe_nobody_writes_to_is_given_up(seed_copy: Path, tmp_path: Path) -> None:
     """A FIFO as the readings file, with no writer, hung the import for ever in open(); now it waits PIPE_WAIT
     seconds for something to arrive, then says so, and nothing is written."""

@@ -30,7 +30,8 @@ POOLS = {
     "geo": ["", "沈阳", "沈阳市", "全国", "CN-LN"],
     "status": ["", "final", "preliminary", "revised", "draft"],
     "source": [SRC, SRC, "", "=HYPERLINK(1)"],
-    "published": ["", "2024-07-20", "2024/07/20", "2099-07-20", "2024-02-30", "2023-03-01"],
+    "published": ["", "2024-07-20", "2024/07/20", "2099-07-20", "2024-02-30", "2023-03-01", "２０２４－０７－２０",
+                  "٢٠٢٤-٠٧-٢٠", "２０２３－０３－０１"],
     "quote": ["", "同比增长4%", "+4"],
     "light": ["", "", "green", "blue"],
     "note": ["", "", "说明", "@x"],
@@ -79,7 +80,8 @@ def files(draw: st.DrawFn, good: bool) -> tuple[list[str], list[list[str]]]:
                "basis": draw(st.sampled_from(["yoy_growth", "ytd", ""])) or "yoy_growth",
                "geo": draw(st.sampled_from(["", "沈阳", "全国"])),
                "status": draw(st.sampled_from(["preliminary", "revised", "final"])), "source": SRC,
-               "published": draw(st.sampled_from(["", "2024-07-20"])), "quote": "", "light": "", "note": ""}
+               "published": draw(st.sampled_from(["", "2024-07-20", "２０２４－０７－２０"])), "quote": "", "light": "",
+               "note": ""}
         if not good:  # ... and in a bad file, now and then one cell or every cell from the pools
             if draw(st.integers(0, 3)) == 0:
                 column = draw(st.sampled_from(sorted(POOLS)))

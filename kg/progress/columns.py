@@ -30,6 +30,7 @@ from kg.progress.readings import (
     _year_range,
     parse_number,
     parse_period,
+    published_date,
     published_problem,
 )
 
@@ -89,7 +90,9 @@ def readings_by_column(path: Path, table: Table, graph: PlanGraph) -> list[Readi
     lights: list[str | None] = [text or None for text in cells["light"]]
     if not set(bases) <= set(BASES) or not set(statuses) <= set(STATUSES) or not set(lights) <= {*LIGHT_VALUES, None}:
         return None
-    sources, published = cells["source"], cells["published"]
+    sources = cells["source"]
+    kept_as = {text: published_date(text) for text in set(cells["published"])}  # ２０２４－０７－２０ is 2024-07-20
+    published = [kept_as[text] for text in cells["published"]]
     today = date.today()
     if "" in set(sources) or any(p and published_problem(p, today) for p in set(published)):
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -217,11 +218,13 @@ def department_names(graph: PlanGraph) -> dict[str, str]:
 
 
 def _date(text: str) -> date | None:
-    """A date cell: ISO text, an Excel date read back as 'YYYY-MM-DD 00:00:00', or 2025/6/25, 2025年6月25日."""
-    text = text.strip()
+    """A date cell: ISO text, an Excel date read back as 'YYYY-MM-DD 00:00:00', or 2025/6/25, 2025年6月25日; in
+    full-width forms too (２０２５－０６－２５, NFKC as readings take them), but in no other digits
+    (٢٠٢٥ is refused)."""
+    text = unicodedata.normalize("NFKC", text).strip()
     for pattern in (r"(\d{4})-(\d{1,2})-(\d{1,2})(?: 00:00:00)?", r"(\d{4})/(\d{1,2})/(\d{1,2})",
                     r"(\d{4})年(\d{1,2})月(\d{1,2})日", r"(\d{4})\.(\d{1,2})\.(\d{1,2})"):
-        match = re.fullmatch(pattern, text)
+        match = re.fullmatch(pattern, text, re.ASCII)
         if match:
             try:
                 return date(int(match[1]), int(match[2]), int(match[3]))

@@ -102,9 +102,16 @@ def parse_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def published_date(text: str) -> str:
+    """A `published` cell as kept: NFKC, as periods and numbers are read, so ２０２４－０７－２０ typed in a Chinese
+    input method is 2024-07-20; other digits (Arabic-Indic, ...) are left as they are, for `published_problem` to
+    refuse."""
+    return unicodedata.normalize("NFKC", text).strip() if not text.isascii() else text.strip()
+
+
 def published_problem(text: str, today: date) -> str | None:
-    """What is wrong with a `published` date: not a date, or after `today` (a typo: nothing is published in the
-    future); None when it is fine."""
+    """What is wrong with a `published` date (as `published_date` gives it): not a date, or after `today` (a typo:
+    nothing is published in the future); None when it is fine."""
     try:
         day = date.fromisoformat(text) if RE_DATE.match(text) else None
     except ValueError:
@@ -288,7 +295,7 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
         geo = (get("geo") or "").strip()
         status = (get("status") or "").strip()
         source = (get("source") or "").strip()
-        published = (get("published") or "").strip()
+        published = published_date(get("published") or "")
         quote = (get("quote") or "").strip()
         light_text = (get("light") or "").strip()
         note = (get("note") or "").strip()
