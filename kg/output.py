@@ -80,6 +80,15 @@ def visible(text: str) -> str:
     return _CONTROL.sub(sign, text)
 
 
+def visible_name(name: object) -> str:
+    """A file name as a message shows it: as `visible` shows text, and a line break as its sign (␊) too, so that a
+    name holding one (Linux allows it) stays on the message's line."""
+    return _BREAK.sub(sign, visible(str(name)))
+
+
+_BREAK = re.compile("\n")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

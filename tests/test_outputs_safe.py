@@ -122,6 +122,32 @@ def test_messages_show_control_characters_too(tmp_path: Path, seed_copy: Path) -
         assert not any(c in text for c in "\x1b\x07")
 
 
+def test_a_written_path_with_a_newline_or_an_escape_is_named_on_one_line(tmp_path: Path, db: Path) -> None:
+    """`wrote <path>` printed a newline in the path as a line break (a second line that looked like another message)
+    and sent nothing of it to a terminal only because ESC was already shown: each path a success message names is
+    one line, its line break shown as ␊ and ESC as ␛, and the file is written where asked."""
+    folder = tmp_path / "out\n\x1b[31mMARK"
+    folder.mkdir()
+    shown = f"{tmp_path}/out␊␛[31mMARK"
+    cases = {"parse": (["parse", str(SOURCE), "-o", str(folder / "plan.json")], folder / "plan.json"),
+             "export": (["export", "--seed", str(SEED), "-o", str(folder / "g.json")], folder / "g.json"),
+             "matrix": (["matrix", "--db", str(db), "-o", str(folder / "m.csv")], folder / "m.csv"),
+             "report": (["report", "--period", "2025-06", "-o", str(folder / "b.md"), "--db", str(db), "--ledger",
+                         str(tmp_path / "ledger")], folder / "b.md"),
+             "template": (["progress", "template", "--period", "2025-06", "-o", str(folder / "t.xlsx"), "--db",
+                           str(db)], folder / "t.xlsx"),
+             "build": (["build", "--db", str(folder / "plan.lbug")], folder / "plan.lbug")}
+    for name, (argv, written) in cases.items():
+        result = runner.invoke(app, argv)
+        assert result.exit_code == 0, (name, result.output)
+        assert written.exists(), name
+        lines = result.stdout.splitlines()
+        said = [line for line in lines if shown in line]
+        assert len(said) == 1 and said[0].startswith(("wrote ", "built ")), (name, result.stdout)
+        assert not any(line.startswith(("MARK", "[31mMARK")) for line in lines), (name, result.stdout)
+        assert "\x1b" not in result.stdout, (name, result.stdout)
+
+
 # -- -o that cannot be written ------------------------------------------------------------------------------------
 
 def _bad_outputs(tmp_path: Path) -> dict[str, Path]:

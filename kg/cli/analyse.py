@@ -25,6 +25,7 @@ from kg.cli.common import (
     named,
     read_plan_graph,
     say,
+    shown_path,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -150,7 +151,7 @@ def matrix_cmd(
         write_matrix_xlsx([ownership_matrix(G, "Target"), ownership_matrix(G, "Indicator")], output)
     else:
         write_atomic(output, excel_csv(matrix_rows(ownership_matrix(G, kind), compact=False)))
-    say(f"wrote {output}")
+    say(f"wrote {shown_path(output)}")
 
 
 @command("gaps")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kg.cli.common import SeedOpt, command, group, say
+from kg.cli.common import SeedOpt, command, group, say, shown_path
 
 assign_app = group("assign", "Import the official 分工 (who leads which task) from the document itself, review it, "
                              "apply it.")
@@ -45,7 +45,7 @@ def import_cmd(
     write_atomic(output, review_csv(result.rows))
     doc = result.document
     matched = len(doc.items) - result.work_items
-    say(f"read {len(doc.items)} items ({doc.form}) from {document.name}: {doc.title}"
+    say(f"read {len(doc.items)} items ({doc.form}) from {shown_path(document.name)}: {doc.title}"
                + (f", {doc.date}" if doc.date else ""))
     say(f"tasks: {matched} matched " + ("by number (the document numbers items as the plan does)"
                                                if result.numbered_as_plan else "by text")
@@ -53,7 +53,7 @@ def import_cmd(
     names = sorted(set(result.unresolved))
     say(f"departments: {len(result.rows)} row(s), {len(result.unresolved)} name(s) unresolved"
                + (f" ({', '.join(names)}): fill `resolved` and set accept to yes, or leave them out" if names else ""))
-    say(f"wrote {output}; review it, then: kg assign apply {output}")
+    say(f"wrote {shown_path(output)}; review it, then: kg assign apply {shown_path(output)}")
 
 
 @command("apply", on=assign_app)
@@ -72,7 +72,7 @@ def apply_cmd(
 
     seed_dir = seed or DEFAULT_SEED
     result = apply_review(review, seed_dir)
-    say(f"applied {result.official_rows} official row(s) to {seed_dir}/assignments.csv, "
+    say(f"applied {result.official_rows} official row(s) to {shown_path(seed_dir)}/assignments.csv, "
                f"{result.work_items} work item(s), {len(result.departments_added)} department(s) added from the "
                "registry")
     for note in result.superseded:

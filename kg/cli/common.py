@@ -127,6 +127,14 @@ def say(message: str, err: bool = False) -> None:
     typer.echo(visible(translate(message)), err=err)
 
 
+def shown_path(path: object) -> str:
+    """A path as a message names it (`wrote <path>`): its control characters and line breaks as their signs
+    (kg.output.visible_name), so a name holding a newline or an ESC stays one line and drives no terminal."""
+    from kg.output import visible_name
+
+    return visible_name(path)
+
+
 def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None, columns: list[str] | None = None
          ) -> None:
     """Print rows as an aligned table (Chinese-width aware), JSON, or CSV; a table or CSV of no rows still has its

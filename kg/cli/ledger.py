@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kg.cli.common import DbOpt, PlanOpt, SeedOpt, StoreKind, StoreOpt, command, named, opened, say
+from kg.cli.common import DbOpt, PlanOpt, SeedOpt, StoreKind, StoreOpt, command, named, opened, say, shown_path
 from kg.cli.progress import progress_app
 from kg.stores.base import DEFAULT_DB
 
@@ -72,7 +72,7 @@ def template_cmd(
     write_atomic(output, write_template(graph, milestones, period, did, rules.statuses, rules.reporting_day))
     rows = len(template_rows(graph, milestones, period, did, rules.reporting_day))
     who = graph.nodes[did].name if did else "all departments"
-    say(f"wrote {output}: {rows} row(s) for {who}, period {period}")
+    say(f"wrote {shown_path(output)}: {rows} row(s) for {who}, period {period}")
 
 
 @command("import", on=ledger_app)
@@ -104,5 +104,5 @@ def import_cmd(
         say(f"{s.period} {graph.nodes[s.department].name}: {s.rows} row(s), version {s.version}{replaced}")
     example = sum(r.provenance == "example" for r in imported.rows)
     mark = f" ({example} of them 示例数据 / example data, made up)" if example else ""
-    say(f"imported {len(imported.rows)} row(s){mark} from {len(files)} file(s) into {ledger}; "
+    say(f"imported {len(imported.rows)} row(s){mark} from {len(files)} file(s) into {shown_path(ledger)}; "
                f"{imported.blank} row(s) left blank (not reported)")

@@ -24,6 +24,7 @@ from kg.cli.common import (
     emit,
     opened,
     say,
+    shown_path,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -61,7 +62,7 @@ def parse_cmd(
     report += [f"unplaced: {plan.source}:{u.line}: {u.text}" for u in plan.unplaced]
     if output and str(output) != "-":
         write_atomic(output, data)
-        say("\n".join([*report, f"wrote {output}"]))
+        say("\n".join([*report, f"wrote {shown_path(output)}"]))
     else:
         sys.stdout.write(data)
         say("\n".join(report), err=True)
@@ -120,7 +121,7 @@ def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbO
         target.close()
     counts = graph.counts()
     where = db if store is StoreKind.ladybug else "Neo4j"
-    say(f"built {graph.plan_id} in {where}: {sum(counts['nodes'].values())} nodes, "
+    say(f"built {graph.plan_id} in {shown_path(where)}: {sum(counts['nodes'].values())} nodes, "
                f"{sum(counts['edges'].values())} edges")
 
 
@@ -163,6 +164,6 @@ def export_cmd(
             graph = graph_store.read_graph()
     export_graph(graph, fmt.value, output)
     if str(output) != "-":
-        say(f"wrote {output}")
+        say(f"wrote {shown_path(output)}")
 
 

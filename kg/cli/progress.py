@@ -22,6 +22,7 @@ from kg.cli.common import (
     named,
     opened,
     say,
+    shown_path,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -126,7 +127,7 @@ def readings_import_cmd(
         existing = read_readings(target, graph) if target.exists() else []
         new = read_readings(file, graph, existing, need_rows=True)  # an empty file is a mistake, not news
         added = merge_into(target, new)
-    say(f"{added} reading(s) added to {target} ({len(new) - added} already there); "
+    say(f"{added} reading(s) added to {shown_path(target)} ({len(new) - added} already there); "
                "run `kg build` to assess them")
 
 
@@ -150,4 +151,4 @@ def export_cmd(
     with opened(store, db, plan) as graph_store:
         graph = graph_store.read_graph()
     count = export_open_sdg(graph, readings_from_graph(graph), folder)
-    say(f"wrote {folder}/data and {folder}/meta: {count} indicator(s)")
+    say(f"wrote {shown_path(folder)}/data and {shown_path(folder)}/meta: {count} indicator(s)")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kg.cli.common import DbOpt, PlanOpt, SeedOpt, StoreKind, StoreOpt, command, say
+from kg.cli.common import DbOpt, PlanOpt, SeedOpt, StoreKind, StoreOpt, command, say, shown_path
 from kg.cli.ledger import DEFAULT_LEDGER, LedgerOpt, read_plan
 from kg.stores.base import DEFAULT_DB
 
@@ -114,5 +114,5 @@ def report_cmd(
     write_atomic(output, data)
     tasks = bulletin.tables()["summary"].rows[2]
     mark = " (示例数据 / example data)" if bulletin.example else ""
-    say(f"wrote {output}: {period}{mark}, tasks green {tasks[1]}, yellow {tasks[2]}, red {tasks[3]}, "
+    say(f"wrote {shown_path(output)}: {period}{mark}, tasks green {tasks[1]}, yellow {tasks[2]}, red {tasks[3]}, "
                f"no data {tasks[4]}")

@@ -23,6 +23,7 @@ from kg.cli.common import (
     params_from,
     plan_graph,
     say,
+    shown_path,
 )
 from kg.stores.base import DEFAULT_DB
 
@@ -115,7 +116,7 @@ def viz_cmd(
             graph = graph_store.read_graph()
         indicator = named(entities_from_graph(graph), entity, "Indicator")
         write_trend(graph, indicator, output)
-        say(f"wrote {output}: the readings of {indicator} {graph.nodes[indicator].name}")
+        say(f"wrote {shown_path(output)}: the readings of {indicator} {graph.nodes[indicator].name}")
         return
     ids = None
     title = None
@@ -143,7 +144,7 @@ def _draw(drawn: Any, output: Path) -> None:
         from kg.render.image import write_image
 
         write_image(drawn, output)
-    say(f"wrote {output}: {drawn.graph.number_of_nodes()} nodes, {drawn.graph.number_of_edges()} edges")
+    say(f"wrote {shown_path(output)}: {drawn.graph.number_of_nodes()} nodes, {drawn.graph.number_of_edges()} edges")
 
 
 @command("pack")
@@ -193,6 +194,6 @@ def pack_cmd(
     # indicators and targets carry their light when the plan was built with readings (drawn as a ring and symbol)
     entries = write_pack(G, output, extras, wait=wait)
     more = f" and {', '.join(name for _, name, _ in extras)}" if extras else ""
-    say(f"wrote {len(entries)} views{more}; open {output / 'index.html'}")
+    say(f"wrote {len(entries)} views{more}; open {shown_path(output / 'index.html')}")
 
 
