@@ -109,16 +109,16 @@ def test_a_terminal_is_never_sent_a_stored_escape(tmp_path: Path) -> None:
 
 
 def test_messages_show_control_characters_too(tmp_path: Path, seed_copy: Path) -> None:
-    """An error quoting what was typed, a summary naming what a document holds: the same signs, never the raw
-    character (a 分工 with a BEL and an OSC sequence in a unit name sent both to the terminal)."""
+    """An error quoting what was typed or what a document holds: the same signs, never the raw character (a 分工
+    with a BEL and an OSC sequence in a unit name sent both to the terminal; now the name is refused, shown)."""
     doc = tmp_path / "fengong.txt"
     doc.write_text("沈阳市某某工作分工方案\n1.加快发展数字经济\n牵头单位:市工业和信息化局、市\x1b]0;pwned\x07局\n",
                    encoding="utf-8")
     result = runner.invoke(app, ["assign", "import", str(doc), "-o", str(tmp_path / "r.csv"), "--seed", str(seed_copy)])
-    assert result.exit_code == 0 and "(pwned␇局, 市␛]0)" in result.stdout, result.output  # ; parts names
+    assert result.exit_code == 2 and "'市工业和信息化局、市␛]0;pwned␇局' holds a control character" in result.stderr
     error = runner.invoke(app, ["parse", str(tmp_path / "no\x1b[2Jsuch.txt")])
     assert error.exit_code == 2 and "no␛[2Jsuch.txt: no such file" in error.stderr
-    for text in (result.stdout, error.stderr):
+    for text in (result.output, error.stderr):
         assert not any(c in text for c in "\x1b\x07")
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from kg.errors import UsageError
 from kg.ingest.names import fold, split_units
@@ -40,6 +41,10 @@ _DEADLINE_RE = re.compile(r"^(\d{4}年.*|.*(年底|年末|月底|月末|季度|�
 _LEADER_RE = re.compile(r"(市长|省长|区长|县长|秘书长|书记|领导同志|分管领导|副主任)")
 _STRONG_SUFFIX = re.compile(r"(局|委|办|厅|政府|管委会|中心|办公室|部门|单位|部|院|会|行|处|组)$")
 _OPEN, _CLOSE = "(（〔[【", ")）〕]】"
+# Word's layout characters part two names as a line break does (kg/ingest/names.py): its manual line break (\v),
+# page break (\f), a carriage return, a tab. Any other control character (a bell, NUL, ESC, DEL) is no part of a name.
+_NOT_IN_A_NAME = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_NAMES = ("lead", "responsible", "leader")
 
 
 @dataclass
@@ -139,12 +144,36 @@ def _from_text(path: Path, text: str, is_unit: Callable[[str], bool]) -> AssignD
     lines = text.splitlines()
     title, date = _header(lines)
     if any(_LABEL_RE.match(line) for line in lines):
-        return AssignDocument(path, title, date, "F1 labelled", _labelled(path, lines))
-    header = _flat_header(lines)
-    if header is not None:
+        doc = AssignDocument(path, title, date, "F1 labelled", _labelled(path, lines))
+    elif (header := _flat_header(lines)) is not None:
         start, columns = header
-        return AssignDocument(path, title, date, "F5 flattened table", _flattened(path, lines, start, columns, is_unit))
-    return AssignDocument(path, title, date, "F2/F3 inline", _inline(lines))
+        doc = AssignDocument(path, title, date, "F5 flattened table", _flattened(path, lines, start, columns, is_unit))
+    else:
+        doc = AssignDocument(path, title, date, "F2/F3 inline", _inline(lines))
+    for item in doc.items:
+        bad = _control_in_names(item)
+        if bad:  # the line named is the first of the item's lines that holds the character
+            line = next((i for i, written in enumerate(lines[item.line - 1:], item.line) if bad[1][0] in written),
+                        item.line)
+            _refuse_control(f"{path}:{line}", item, *bad)
+    return doc
+
+
+def _control_in_names(item: Item) -> tuple[str, re.Match[str]] | None:
+    """(role, the match) of the first control character in a unit or leader cell (see _NOT_IN_A_NAME), if any."""
+    for role in _NAMES:
+        found = _NOT_IN_A_NAME.search(getattr(item, role))
+        if found:
+            return role, found
+    return None
+
+
+def _refuse_control(where: str, item: Item, role: str, found: re.Match[str]) -> NoReturn:
+    from kg.output import sign, visible_name
+
+    shown, code = visible_name(getattr(item, role)), f"{ord(found[0]):04X}"
+    raise UsageError(f"{where}: {LABELS[role][0]} '{shown}' holds a control character, {sign(found)} (U+{code}), "
+                     "which is no part of a name (valid: names parted by 、, a comma or a line break)")
 
 
 def _labelled(path: Path, lines: list[str]) -> list[Item]:
@@ -416,4 +445,8 @@ def _from_tables(path: Path, tables: list[Table]) -> AssignDocument:
                 number, text = _number(text)
             items.append(Item(number_at, number, text, cell("lead"), cell("responsible"), cell("leader"),
                               cell("deadline"), section, " | ".join(c for c in row if c)))
+            bad = _control_in_names(items[-1])
+            if bad:
+                at = f"{path}:{number_at}" if path.suffix.lower() == ".csv" else f"{path}:{table.name}:{number_at}"
+                _refuse_control(at, items[-1], *bad)
     return AssignDocument(path, title, date, "F4 table", items)

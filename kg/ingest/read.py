@@ -14,6 +14,7 @@ import csv
 import functools
 import io
 import os
+import re
 import select
 import stat
 from dataclasses import dataclass, field
@@ -367,13 +368,33 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value)
+    if "_x" in text:  # Excel saves a control character (a line break pasted from Word: \v) as _x000B_
+        text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+    return text.strip()
+
+
+# The characters XML cannot hold, as Excel writes them into a cell's text (openpyxl gives them as written)
+_EXCEL_ESCAPE = re.compile(r"_x(000[0-9A-Fa-f]|001[0-9A-Fa-f])_")
+
+
+def _breaks_as_lines(document: Any) -> None:
+    """A page or column break inside a table's cell read as a line break, as Word's own plain text has it (a form
+    feed): python-docx reads it as nothing, which glued the names either side of it into one name."""
+    from docx.oxml.ns import qn
+
+    kind = qn("w:type")
+    for table in document.element.body.iter(qn("w:tbl")):
+        for br in table.iter(qn("w:br")):
+            if br.get(kind) in ("page", "column"):
+                del br.attrib[kind]
 
 
 def _docx_tables(data: bytes, path: Path) -> list[Table]:
     from kg.ingest.docx_numbering import Numbering
 
     document = _open_docx(data, path)
+    _breaks_as_lines(document)
     numbering = Numbering(document)  # a 序号 column is often Word's numbering, not typed
     tables = []
     for i, source in enumerate(document.tables, start=1):
