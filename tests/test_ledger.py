@@ -383,3 +383,16 @@ def test_any_reported_text_round_trips_through_the_kept_ledger(tmp_path: Path, t
     kept = (folder / PLAN / "2025-06" / "D-drc.v1.csv").read_text(encoding="utf-8-sig")
     for record in csv.DictReader(io.StringIO(kept, newline="")):
         assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in record.values())
+
+
+def test_a_kept_ledger_file_damaged_into_another_encoding_is_one_error(tmp_path: Path) -> None:
+    """The import keeps each sheet as UTF-8; a kept file whose bytes are not UTF-8 (saved over in GBK, or damaged)
+    is refused naming the file and the byte, not a traceback."""
+    from kg.errors import UsageError
+
+    folder = tmp_path / "ledger"
+    save([LedgerRow("2025-06", "T1", "D-drc", 12.5, "推进中", date(2025, 6, 20), problems="进展顺利")], folder, PLAN)
+    kept = folder / PLAN / "2025-06" / "D-drc.v1.csv"
+    kept.write_bytes(kept.read_text(encoding="utf-8-sig").encode("gbk"))
+    with pytest.raises(UsageError, match=r"D-drc\.v1\.csv: damaged ledger file \(byte \d+ is not UTF-8\); import "):
+        load(folder, PLAN, "2025-06")

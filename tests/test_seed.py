@@ -129,3 +129,29 @@ def test_missing_column_names_the_header(seed_copy: Path) -> None:
     problems = _problems(seed_copy)
     assert problems == [f"{seed_copy}/dependencies.csv:1: missing column(s) depends_on "
                         "(valid header: task,depends_on,kind,rationale)"]
+
+
+def test_plan_yaml_says_whose_plan_it_is(seed_copy) -> None:  # type: ignore[no-untyped-def]
+    """A department row without its own jurisdiction belongs to the plan's (plan.yaml `jurisdiction`, 沈阳市 when
+    it is not said): another city's seed was built with every such department put in 沈阳市."""
+    import csv
+    import io
+
+    from kg.errors import UsageError
+    from kg.ingest.seed import load_plan
+
+    path = seed_copy / "departments.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "jurisdiction": ""} for row in rows)
+    places = {n.props["jurisdiction"] for n in load_plan(seed_copy).of_kind("Department")}
+    assert places == {"沈阳市"}
+    settings = seed_copy / "plan.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("overlays:", "jurisdiction: 临江市\noverlays:"), encoding="utf-8")
+    assert {n.props["jurisdiction"] for n in load_plan(seed_copy).of_kind("Department")} == {"临江市"}
+    settings.write_text(text.replace("overlays:", "jurisdiction: ''\noverlays:"), encoding="utf-8")
+    with pytest.raises(UsageError, match=r"plan.yaml:\d+: jurisdiction must be the place whose plan it is"):
+        load_plan(seed_copy)

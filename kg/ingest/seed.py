@@ -542,7 +542,7 @@ def _plan_settings(seed_dir: Path, shown_dir: str) -> dict[str, Any]:
 
     for key in ("id", "source", "overlays"):
         if key not in keys:
-            raise UsageError(f"{shown}:1: no {key!r} key (valid: id, source, name_en, overlays)")
+            raise UsageError(f"{shown}:1: no {key!r} key (valid: id, source, name_en, jurisdiction, overlays)")
     settings: dict[str, Any] = {}
     settings["id"] = text("id", keys["id"][1], "a plan id: one word of letters, digits and - . _")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", settings["id"]):
@@ -554,6 +554,9 @@ def _plan_settings(seed_dir: Path, shown_dir: str) -> dict[str, Any]:
                          "folder (valid: the plan's text file, relative to plan.yaml)")
     if "name_en" in keys:
         settings["name_en"] = text("name_en", keys["name_en"][1], "the plan's English title")
+    if "jurisdiction" in keys:  # whose plan it is: names resolve there first, departments belong there
+        settings["jurisdiction"] = text("jurisdiction", keys["jurisdiction"][1],
+                                        "the place whose plan it is, as written, e.g. 沈阳市")
     node = keys["overlays"][1]
     if not isinstance(node, yaml.MappingNode):
         raise UsageError(f"{shown}:{node.start_mark.line + 1}: overlays must be a mapping of "

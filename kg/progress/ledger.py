@@ -441,7 +441,11 @@ def load(ledger_dir: Path, plan: str, period: str) -> list[LedgerRow]:
     out: list[LedgerRow] = []
     for department, version in sorted(_versions(folder).items()):
         path = folder / f"{department}.v{version}.csv"
-        text = read_bytes(path).decode("utf-8-sig")  # not read_text: it would turn a CR inside a cell into LF
+        try:  # not read_text: it would turn a CR inside a cell into LF
+            text = read_bytes(path).decode("utf-8-sig")
+        except UnicodeDecodeError as e:  # written as UTF-8 by the import: anything else is damage
+            raise UsageError(f"{path}: damaged ledger file (byte {e.start} is not UTF-8); import the department's "
+                             "sheet again") from None
         for record in csv.DictReader(io.StringIO(text, newline="")):
             cells = {k: unsafe_cell(v or "") for k, v in record.items()}
             try:
