@@ -3,10 +3,11 @@
 phase timed; then every status named query (cypher/progress/) timed through `ask` on the corpus's first plan.
 
 The readings are synthetic (made-up example data: their source says so, and so does every output that shows
-them). The pipeline is the product's own: per plan, what `kg build` does with a seed's readings.csv
-(`kg.progress.graph.add_progress`: read the file, check it against the plan (column by column, as a well-formed
-file is), assess, add the readings, held deferred, and the Assessment nodes), then one `build_all` of the corpus
-into Ladybug (staged COPY, the readings' columns taken straight from them, counts check, swap).
+them). The pipeline is the product's own: what `kg build --seed A --seed B …` does with the seeds' readings.csv
+files (`kg.progress.corpus.add_progress_all`: per plan, read the file, check it against the plan (column by
+column, as a well-formed file is), assess, and hand back the readings as Arrow rows and the Assessment nodes; the
+plans shared among one process per core), then one `build_all` of the corpus into Ladybug (staged COPY, the
+readings' table as it came back, counts check, swap).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import gc
 import os
 import shutil
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,32 +43,15 @@ def readings_files(folder: Path, graphs: list[PlanGraph], rows: list[dict[str, s
 
 
 def import_and_assess(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any],
-                      phases: dict[str, float], clock: Callable[[], float] = time.perf_counter) -> list[PlanGraph]:
-    """Each plan with its readings and assessments, as `add_progress` makes them; the time of each phase (by
-    `clock`: wall by default, `time.process_time` for CPU) is added to `phases` (read, validate, assess, nodes)."""
-    from kg.ingest.read import read_tables
-    from kg.progress.graph import add_assessments, add_readings
-    from kg.progress.readings import readings_from_tables
-    from kg.progress.status import assess
+                      phases: dict[str, float], processes: int | None = None) -> list[PlanGraph]:
+    """Each plan with its readings and assessments, as `kg build --seed A --seed B …` makes them
+    (`kg.progress.corpus.add_progress_all`: each plan's file read, checked and assessed as `add_progress` does one
+    plan's, the plans shared among `processes` processes, by default one per core); the seconds of each phase
+    (read, validate, assess, nodes), summed over the processes, are added to `phases`."""
+    from kg.progress.corpus import add_progress_all
 
-    out = []
-    for g, path in zip(graphs, paths, strict=True):
-        full = PlanGraph(g.plan_id, dict(g.made_nodes), list(g.made_edges))
-        t0 = clock()
-        tables = read_tables(path)
-        t1 = clock()
-        readings = readings_from_tables(path, tables, full)  # as `read_readings`, split to time each half
-        t2 = clock()
-        report = assess(full, readings, rules)
-        t3 = clock()
-        add_readings(full, readings)
-        add_assessments(full, report, COMPUTED_AT)
-        t4 = clock()
-        phases["read_s"] += t1 - t0
-        phases["validate_s"] += t2 - t1
-        phases["assess_s"] += t3 - t2
-        phases["nodes_s"] += t4 - t3
-        out.append(full)
+    out = [PlanGraph(g.plan_id, dict(g.made_nodes), list(g.made_edges)) for g in graphs]
+    add_progress_all(out, paths, rules, COMPUTED_AT, processes=processes, phases=phases)
     return out
 
 
@@ -91,8 +74,9 @@ def observed_tables() -> set[str]:
 
 def chain(import_assess_s: float, split: dict[str, dict[str, float]]) -> dict[str, float]:
     """The steps that must follow one another whatever runs beside them: the readings exist once the import has
-    read, checked and assessed them; their tables are made from them; the engine copies those tables. The sum is
-    a floor for this data flow on any number of cores (`split` is `raw_ladybug`'s per-table seconds)."""
+    read, checked and assessed them (and made their Arrow columns, in its processes); the load's tables are
+    finished from those (each plan's uids joined); the engine copies those tables. The sum is a floor for this
+    data flow on any number of cores (`split` is `raw_ladybug`'s per-table seconds)."""
     tables = observed_tables()
     made = sum(v for k, v in split.get("made", {}).items() if k in tables)
     copied = sum(v for k, v in split.get("copied", {}).items() if k in tables)
@@ -126,10 +110,11 @@ def bench_progress_at_scale(tmp: Path, base: PlanGraph, sizes: list[int], runs: 
         collecting = gc.isenabled()
         gc.disable()  # as the store does around its load: millions of acyclic objects
         try:
-            t, cpu = time.perf_counter(), time.process_time()
+            t, cpu, child_cpu = time.perf_counter(), time.process_time(), _children_cpu()
             rules = load_rules()  # the published rules, read as the build reads them
             graphs = import_and_assess(plans, paths, rules, phases)
-            import_assess_s, import_assess_cpu_s = time.perf_counter() - t, time.process_time() - cpu
+            import_assess_s = time.perf_counter() - t
+            import_assess_cpu_s = time.process_time() - cpu + _children_cpu() - child_cpu
         finally:
             if collecting:
                 gc.enable()

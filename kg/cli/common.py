@@ -81,6 +81,10 @@ class ExportFormat(StrEnum):
 
 SeedOpt = Annotated[Path | None, typer.Option("--seed", help="The seed folder (plan.yaml, source text, overlays).",
                                               file_okay=False, show_default="the repository's seed/")]
+SeedsOpt = Annotated[list[Path] | None, typer.Option("--seed", help="A seed folder (plan.yaml, source text, "
+                                                    "overlays); give it again for each further plan.",
+                                                    file_okay=False, metavar="<dir>",
+                                                    show_default="the repository's seed/")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json or csv for scripts.")]
 
 

@@ -17,6 +17,7 @@ from kg.cli.common import (
     FormatOpt,
     PlanOpt,
     SeedOpt,
+    SeedsOpt,
     StoreKind,
     StoreOpt,
     WaitOpt,
@@ -88,20 +89,22 @@ def validate_cmd(seed: SeedOpt = None) -> None:
 
 
 @command("build")
-def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
+def build_cmd(seed: SeedsOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbOpt = DEFAULT_DB,
               wait: WaitOpt = False, buffer_pool: BufferPoolOpt = None) -> None:
     """Parse the source, read the overlays, validate, and write the whole graph into the store.
 
     A rebuild is atomic: if it fails, the previous graph stays as it was. One build of a store file at a time:
     a second one stops, saying who is building, or waits with --wait. Ladybug's buffer pool is sized to the
-    graph (at least 256 MiB, at most half the memory) unless --buffer-pool names a size.
+    graph (at least 256 MiB, at most half the memory) unless --buffer-pool names a size. Several --seed
+    folders (a province's cities) go into one store, each plan under its own id, their readings read over
+    the cores; query one with --plan.
 
     Example: kg build --store ladybug --db .kg/plan.lbug
     """
     import dataclasses
 
     from kg.cli.common import store_settings
-    from kg.ingest.seed import load_plan
+    from kg.ingest.seed import load_plan, load_plans
     from kg.stores.base import open_store
 
     if buffer_pool is not None:  # checked before the plan is parsed or the store locked
@@ -113,16 +116,17 @@ def build_cmd(seed: SeedOpt = None, store: StoreOpt = StoreKind.ladybug, db: DbO
         from kg.stores.ladybug import check_pool_mib
 
         check_pool_mib(buffer_pool)
-    graph = load_plan(seed)
+    graphs = load_plans(seed) if seed and len(seed) > 1 else [load_plan(seed[0] if seed else None)]
     target = open_store(dataclasses.replace(store_settings(store, db), wait=wait, buffer_pool_mib=buffer_pool))
     try:
-        target.build(graph)
+        target.build_all(graphs)
     finally:
         target.close()
-    counts = graph.counts()
     where = db if store is StoreKind.ladybug else "Neo4j"
-    say(f"built {graph.plan_id} in {shown_path(where)}: {sum(counts['nodes'].values())} nodes, "
-               f"{sum(counts['edges'].values())} edges")
+    for graph in graphs:
+        counts = graph.counts()
+        say(f"built {graph.plan_id} in {shown_path(where)}: {sum(counts['nodes'].values())} nodes, "
+            f"{sum(counts['edges'].values())} edges")
 
 
 @command("stats")

@@ -575,8 +575,9 @@ def _plan_settings(seed_dir: Path, shown_dir: str) -> dict[str, Any]:
     return settings
 
 
-def load_plan(seed_dir: Path | None = None, source: Path | None = None) -> PlanGraph:
-    """Parse the plan text and the overlays in `seed_dir` into a validated graph; raise on any problem."""
+def load_plan(seed_dir: Path | None = None, source: Path | None = None, progress: bool = True) -> PlanGraph:
+    """Parse the plan text and the overlays in `seed_dir` into a validated graph; raise on any problem. With
+    `progress`, the seed's readings too, checked and assessed (see `load_plans` for several seeds)."""
     seed_dir = seed_dir or DEFAULT_SEED
     shown_dir = str(seed_dir).rstrip("/")
     settings = _plan_settings(seed_dir, shown_dir)
@@ -597,10 +598,35 @@ def load_plan(seed_dir: Path | None = None, source: Path | None = None) -> PlanG
     if builder.problems:
         raise ValidationError(list(builder.problems))
     builder.graph.notes = builder.notes
-    from kg.progress.graph import add_progress
+    if progress:
+        from kg.progress.graph import add_progress
 
-    add_progress(builder.graph, seed_dir, shown_dir)  # readings.csv, when the seed folder has one
+        add_progress(builder.graph, seed_dir, shown_dir)  # readings.csv, when the seed folder has one
     return builder.graph
+
+
+def load_plans(seed_dirs: list[Path]) -> list[PlanGraph]:
+    """Several seed folders' plans (a province's cities) for one store: each parsed and checked as `load_plan`
+    does, then their readings read, checked and assessed over the cores (kg.progress.corpus). Two seeds of one
+    plan id are refused: the second would replace the first in the store."""
+    from kg.progress.corpus import add_progress_all
+    from kg.progress.graph import READINGS_FILE
+    from kg.progress.rules import load_rules
+
+    graphs: list[PlanGraph] = []
+    seen: dict[str, str] = {}
+    for seed_dir in seed_dirs:
+        graph = load_plan(seed_dir, progress=False)
+        if graph.plan_id in seen:
+            raise UsageError(f"{seed_dir}/plan.yaml: plan id {graph.plan_id!r} is also the id of {seen[graph.plan_id]} "
+                             "(valid: one seed folder a plan, each with its own id)")
+        seen[graph.plan_id] = f"{str(seed_dir).rstrip('/')}/plan.yaml"
+        graphs.append(graph)
+    with_readings = [(g, d / READINGS_FILE) for g, d in zip(graphs, seed_dirs, strict=True)
+                     if (d / READINGS_FILE).exists()]
+    if with_readings:
+        add_progress_all([g for g, _ in with_readings], [p for _, p in with_readings], load_rules())
+    return graphs
 
 
 def iter_quotes(graph: PlanGraph) -> Iterator[Provenance]:

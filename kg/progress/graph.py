@@ -44,26 +44,15 @@ class ReadingNodes:
 
     def make(self) -> tuple[list[Node], list[Edge]]:
         """The nodes and edges, made from `node_columns` (the one mapping from a reading to what is stored)."""
-        columns = self.node_columns("Reading")
-        if columns is None:
-            return [], []
-        nodes, edges = [], []
-        props = {p: columns[p] for p in NODE_KINDS["Reading"]}
-        for i, rid in enumerate(columns["id"]):
-            prov = Provenance.official(columns["quote"][i], columns["document"][i], columns["document_date"][i],
-                                       columns["source"][i])
-            nodes.append(Node("Reading", rid, columns["name"][i], prov,
-                              props={p: values[i] for p, values in props.items()}))
-            edges.append(Edge("READING_OF", rid, columns["indicator"][i], prov, {}))
-        return nodes, edges
+        return _made(self.node_columns("Reading"))
 
     def node_columns(self, kind: str) -> dict[str, list[Any]] | None:
         """The Reading nodes column by column, every column of the node table but uid, kind and plan (read from
         `reading_tables`, the one mapping from a reading to what is stored)."""
         if kind != "Reading" or not self.readings:
             return None
-        nodes = reading_tables([(self, "", "")])[0]["Reading"]
-        return {c: nodes.column(c).to_pylist() for c in nodes.column_names if c not in ("uid", "kind", "plan")}
+        table = reading_columns([self])
+        return {c: table.column(c).to_pylist() for c in table.column_names}
 
     def edge_columns(self, kind: str) -> dict[str, list[Any]] | None:
         rs = self.readings
@@ -91,50 +80,130 @@ class ReadingNodes:
 def reading_tables(batches: list[tuple[Any, str, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The Reading node table and the READING_OF edge table of several plans' readings (`ReadingNodes`), as
     Arrow tables keyed by kind, in the stores' columns (kg.stores.base.node_columns, edge_columns): each batch
-    with its uid prefix and plan id. Each reading's provenance is the publication it names (its quote, else its
-    value and unit). Ids, names and uids are joined in Arrow from the readings' fields, not made per row in
-    Python: the tables of 720,000 readings took 3.2 s made from `Reading` objects column by column, 1.6 s so
-    (bench/README.md)."""
+    with its uid prefix and plan id."""
+    table = reading_columns([batch for batch, _, _ in batches])
+    return with_plans(table, [len(batch.readings) for batch, _, _ in batches], [p for _, p, _ in batches],
+                      [p for _, _, p in batches])
+
+
+def reading_columns(batches: list[ReadingNodes]) -> Any:
+    """The readings of `batches` as one Arrow table in the Reading node table's columns but uid, kind and plan.
+    Each reading's provenance is the publication it names (its quote, else its value and unit). Ids and names
+    are joined in Arrow from the readings' fields, not made per row in Python: the tables of 720,000 readings
+    took 3.2 s made from `Reading` objects column by column, 1.6 s so (bench/README.md)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     string = pa.string()
     fields: dict[str, list[Any]] = {}
-    sizes = []
-    for batch, _, _ in batches:
-        got = batch.fields()
-        sizes.append(len(batch.readings))
-        for name, values in got.items():
+    for batch in batches:
+        for name, values in batch.fields().items():
             fields.setdefault(name, []).extend(values)
-    n = sum(sizes)
-    at = np.repeat(np.arange(len(batches), dtype=np.int32), sizes)
-    prefix = pc.take(pa.array([p for _, p, _ in batches], string), at)
-    plan = pc.take(pa.array([p for _, _, p in batches], string), at)
+    n = len(fields.get("indicator", []))
     text = {name: pa.array(fields.get(name, []), string) for name in
             ("indicator", "period", "period_end", "unit", "basis", "geo", "status", "published", "light", "note",
              "quote", "source")}
     seq = pc.cast(pa.array(fields.get("seq", []), pa.int64()), string)
-    ids = pc.binary_join_element_wise("R", text["indicator"], text["geo"], text["period"], text["basis"], seq, ":")
-    uids = pc.binary_join_element_wise(prefix, ids, ":")
     none = pa.nulls(n, string)
-    official = pc.take(pa.array(["official"], string), np.zeros(n, dtype=np.int32))
     columns = {
-        "uid": uids, "id": ids, "kind": pc.take(pa.array(["Reading"], string), np.zeros(n, dtype=np.int32)),
-        "plan": plan, "name": pc.binary_join_element_wise(text["indicator"], text["geo"], text["period"], " "),
+        "id": pc.binary_join_element_wise("R", text["indicator"], text["geo"], text["period"], text["basis"], seq,
+                                          ":"),
+        "name": pc.binary_join_element_wise(text["indicator"], text["geo"], text["period"], " "),
         "name_en": none, "text": none, "indicator": text["indicator"], "period": text["period"],
         "period_end": text["period_end"], "value": pa.array(fields.get("value", []), pa.float64()),
         "unit": text["unit"], "basis": text["basis"], "geo": text["geo"], "status": text["status"],
         "published": text["published"], "counts": pa.array(fields.get("counts", []), pa.bool_()),
-        "light": text["light"], "note": text["note"], "provenance": official,
+        "light": text["light"], "note": text["note"],
+        "provenance": pc.take(pa.array(["official"], string), np.zeros(n, dtype=np.int32)),
         "quote_start": pa.nulls(n, pa.int64()), "quote": text["quote"], "quote_end": pa.nulls(n, pa.int64()),
         "rationale": none, "source": text["source"], "document": text["source"],
         "document_date": text["published"]}
+    return pa.table({c: columns[c] for c in _STORED})
+
+
+# the Reading node table's columns but uid, kind and plan, in the stores' order
+_STORED = [c for c in (*COMMON_NODE_PROPS, *NODE_KINDS["Reading"], *PROVENANCE_PROPS) if c not in ("kind", "plan")]
+
+
+def with_plans(table: Any, sizes: list[int], prefixes: list[str], plans: list[str]) -> tuple[dict[str, Any],
+                                                                                             dict[str, Any]]:
+    """The stores' Reading and READING_OF tables from `reading_columns`' table, whose rows are plan after plan
+    (`sizes` rows each) with each plan's uid prefix and plan id."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    string = pa.string()
+    at = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    prefix = pc.take(pa.array(prefixes, string), at)
+    uids = pc.binary_join_element_wise(prefix, table.column("id"), ":")
+    columns = {"uid": uids, "kind": pc.take(pa.array(["Reading"], string), np.zeros(len(at), dtype=np.int32)),
+               "plan": pc.take(pa.array(plans, string), at)}
     order = ["uid", *COMMON_NODE_PROPS, *NODE_KINDS["Reading"], *PROVENANCE_PROPS]  # the stores' columns
-    nodes = pa.table({c: columns[c] for c in order})
-    edges = pa.table({"from": uids, "to": pc.binary_join_element_wise(prefix, text["indicator"], ":"),
-                      "provenance": official})
+    nodes = pa.table({c: columns[c] if c in columns else table.column(c) for c in order})
+    edges = pa.table({"from": uids, "to": pc.binary_join_element_wise(prefix, table.column("indicator"), ":"),
+                      "provenance": table.column("provenance")})
     return {"Reading": nodes}, {"READING_OF": edges}
+
+
+class HeldReadings:
+    """A plan's readings as `Reading -READING_OF-> Indicator`, held as its rows of an Arrow table in the columns of
+    `reading_columns` (the plans' readings imported in other processes come back so: kg.progress.corpus).
+    Counted, loaded and made as `ReadingNodes` are."""
+
+    def __init__(self, table: Any, offset: int, length: int) -> None:
+        self.whole, self.offset, self.length = table, offset, length
+        self.table = table.slice(offset, length)
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        return ({"Reading": self.length}, {"READING_OF": self.length}) if self.length else ({}, {})
+
+    def make(self) -> tuple[list[Node], list[Edge]]:
+        return _made(self.node_columns("Reading"))
+
+    def node_columns(self, kind: str) -> dict[str, list[Any]] | None:
+        if kind != "Reading" or not self.length:
+            return None
+        return {c: self.table.column(c).to_pylist() for c in self.table.column_names}
+
+    def edge_columns(self, kind: str) -> dict[str, list[Any]] | None:
+        if kind != "READING_OF" or not self.length:
+            return None
+        return {"from": self.table.column("id").to_pylist(), "to": self.table.column("indicator").to_pylist(),
+                "provenance": self.table.column("provenance").to_pylist()}
+
+    @staticmethod
+    def tables(batches: list[tuple[Any, str, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The stores' tables of several plans' held readings: the rows of plans that follow one another in one
+        table are taken as one slice of it (no copy)."""
+        import pyarrow as pa
+
+        pieces: list[list[Any]] = []  # [whole table, offset, length]
+        for batch, _, _ in batches:
+            last = pieces[-1] if pieces else None
+            if last is not None and last[0] is batch.whole and last[1] + last[2] == batch.offset:
+                last[2] += batch.length
+            else:
+                pieces.append([batch.whole, batch.offset, batch.length])
+        table = pa.concat_tables([whole.slice(offset, length) for whole, offset, length in pieces])
+        return with_plans(table, [batch.length for batch, _, _ in batches], [p for _, p, _ in batches],
+                          [p for _, _, p in batches])
+
+
+def _made(columns: dict[str, list[Any]] | None) -> tuple[list[Node], list[Edge]]:
+    """Reading nodes and their READING_OF edges from the node table's columns (`node_columns`)."""
+    if columns is None:
+        return [], []
+    nodes, edges = [], []
+    props = {p: columns[p] for p in NODE_KINDS["Reading"]}
+    for i, rid in enumerate(columns["id"]):
+        prov = Provenance.official(columns["quote"][i], columns["document"][i], columns["document_date"][i],
+                                   columns["source"][i])
+        nodes.append(Node("Reading", rid, columns["name"][i], prov,
+                          props={p: values[i] for p, values in props.items()}))
+        edges.append(Edge("READING_OF", rid, columns["indicator"][i], prov, {}))
+    return nodes, edges
 
 
 def add_assessments(graph: PlanGraph, report: StatusReport, computed_at: str | None = None) -> None:
