@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,34 @@ def add_readings(graph: PlanGraph, readings: list[Reading]) -> None:
     graph.defer(ReadingNodes(readings))
 
 
-class ReadingNodes:
+class _ReadingRows:
+    """What a plan's readings held deferred give the stores, from their rows of an Arrow table in the columns of
+    `reading_columns` (`table`, `length` rows): counts, node and edge columns and, when asked, the nodes."""
+
+    table: Any
+    length: int
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        return ({"Reading": self.length}, {"READING_OF": self.length}) if self.length else ({}, {})
+
+    def make(self) -> tuple[list[Node], list[Edge]]:
+        """The nodes and edges, made from `node_columns` (the one mapping from a reading to what is stored)."""
+        return _made(self.node_columns("Reading"))
+
+    def node_columns(self, kind: str) -> dict[str, list[Any]] | None:
+        """The Reading nodes column by column, every column of the node table but uid, kind and plan."""
+        if kind != "Reading" or not self.length:
+            return None
+        return {c: self.table.column(c).to_pylist() for c in self.table.column_names}
+
+    def edge_columns(self, kind: str) -> dict[str, list[Any]] | None:
+        if kind != "READING_OF" or not self.length:
+            return None
+        return {"from": self.table.column("id").to_pylist(), "to": self.table.column("indicator").to_pylist(),
+                "provenance": self.table.column("provenance").to_pylist()}
+
+
+class ReadingNodes(_ReadingRows):
     """A plan's readings as `Reading -READING_OF-> Indicator`, made only when asked: a Ladybug build takes every
     plan's readings at once as Arrow tables (`reading_tables`; 720,000 readings made 3.4 s of node objects before
     the load converted them back into columns). Each reading's provenance is the publication it names; its
@@ -29,39 +57,19 @@ class ReadingNodes:
 
     def __init__(self, readings: list[Reading]) -> None:
         self.readings = readings
-        self._ids: list[str] | None = None
 
     @property
-    def ids(self) -> list[str]:
-        """The readings' node ids, made once (the nodes' `id` and the edges' `from`)."""
-        if self._ids is None:
-            self._ids = [r.id for r in self.readings]
-        return self._ids
+    def length(self) -> int:  # type: ignore[override]
+        return len(self.readings)
 
-    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
-        n = len(self.readings)
-        return ({"Reading": n}, {"READING_OF": n}) if n else ({}, {})
+    @functools.cached_property
+    def table(self) -> Any:  # made once, for a store that takes rows (the Arrow load takes every plan's at once)
+        return reading_columns([self])
 
-    def make(self) -> tuple[list[Node], list[Edge]]:
-        """The nodes and edges, made from `node_columns` (the one mapping from a reading to what is stored)."""
-        return _made(self.node_columns("Reading"))
-
-    def node_columns(self, kind: str) -> dict[str, list[Any]] | None:
-        """The Reading nodes column by column, every column of the node table but uid, kind and plan (read from
-        `reading_tables`, the one mapping from a reading to what is stored)."""
-        if kind != "Reading" or not self.readings:
-            return None
-        table = reading_columns([self])
-        return {c: table.column(c).to_pylist() for c in table.column_names}
-
-    def edge_columns(self, kind: str) -> dict[str, list[Any]] | None:
-        rs = self.readings
-        if kind != "READING_OF" or not rs:
-            return None
-        return {"from": self.ids, "to": [r.indicator for r in rs], "provenance": ["official"] * len(rs)}
-
-    # a store that loads Arrow tables takes every plan's readings at once (kg.stores.ladybug_load)
-    tables = staticmethod(lambda batches: reading_tables(batches))
+    @staticmethod
+    def tables(batches: list[tuple[Any, str, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Every plan's readings at once, for a store that loads Arrow tables (kg.stores.ladybug_load)."""
+        return reading_tables(batches)
 
     def fields(self) -> dict[str, list[Any]]:
         """What each reading stores, field by field (the columns `reading_tables` derives the rest from)."""
@@ -147,7 +155,7 @@ def with_plans(table: Any, sizes: list[int], prefixes: list[str], plans: list[st
     return {"Reading": nodes}, {"READING_OF": edges}
 
 
-class HeldReadings:
+class HeldReadings(_ReadingRows):
     """A plan's readings as `Reading -READING_OF-> Indicator`, held as its rows of an Arrow table in the columns of
     `reading_columns` (the plans' readings imported in other processes come back so: kg.progress.corpus).
     Counted, loaded and made as `ReadingNodes` are."""
@@ -155,23 +163,6 @@ class HeldReadings:
     def __init__(self, table: Any, offset: int, length: int) -> None:
         self.whole, self.offset, self.length = table, offset, length
         self.table = table.slice(offset, length)
-
-    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
-        return ({"Reading": self.length}, {"READING_OF": self.length}) if self.length else ({}, {})
-
-    def make(self) -> tuple[list[Node], list[Edge]]:
-        return _made(self.node_columns("Reading"))
-
-    def node_columns(self, kind: str) -> dict[str, list[Any]] | None:
-        if kind != "Reading" or not self.length:
-            return None
-        return {c: self.table.column(c).to_pylist() for c in self.table.column_names}
-
-    def edge_columns(self, kind: str) -> dict[str, list[Any]] | None:
-        if kind != "READING_OF" or not self.length:
-            return None
-        return {"from": self.table.column("id").to_pylist(), "to": self.table.column("indicator").to_pylist(),
-                "provenance": self.table.column("provenance").to_pylist()}
 
     @staticmethod
     def tables(batches: list[tuple[Any, str, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
