@@ -17,6 +17,7 @@ from kg.ingest.names import UnitName, fold
 from kg.ingest.read import decode, read_bytes, read_yaml_value
 from kg.model import DEPARTMENT_KINDS, LEVELS
 
+DEFAULT_JURISDICTION = "沈阳市"  # whose plan a seed is when its plan.yaml does not say (`jurisdiction`)
 COLUMNS = ("id", "name", "name_en", "kind", "aliases", "jurisdiction", "level", "former_names", "members",
            "provenance", "quote", "rationale", "document", "date")
 REQUIRED = ("id", "name", "name_en", "kind", "aliases", "provenance", "quote", "rationale")
@@ -98,7 +99,7 @@ class Registry:
                 self.by_former.setdefault(fold(old), []).append((b, year))
 
     @classmethod
-    def load(cls, seed_dir: Path, departments_file: str = "departments.csv", jurisdiction: str = "沈阳市"
+    def load(cls, seed_dir: Path, departments_file: str = "departments.csv", jurisdiction: str = DEFAULT_JURISDICTION
              ) -> Registry:
         """departments.csv, then every registry/*.csv; problems (duplicate ids, bad kinds, members that do not
         exist) are raised together."""
@@ -221,4 +222,4 @@ class Registry:
 
 def plan_jurisdiction(seed_dir: Path) -> str:
     settings = read_yaml_value(seed_dir / "plan.yaml")
-    return str((settings if isinstance(settings, dict) else {}).get("jurisdiction") or "沈阳市")
+    return str((settings if isinstance(settings, dict) else {}).get("jurisdiction") or DEFAULT_JURISDICTION)

@@ -588,7 +588,9 @@ def load_plan(seed_dir: Path | None = None, source: Path | None = None, progress
     names[PLAN_NODE] = settings.get("name_en") or ""
     builder.add_parsed(names)
     builder.check_names_en(names, files["names_en"])
-    builder.departments(files["departments"], str(settings.get("jurisdiction") or "沈阳市"))
+    from kg.ingest.registry import DEFAULT_JURISDICTION
+
+    builder.departments(files["departments"], str(settings.get("jurisdiction") or DEFAULT_JURISDICTION))
     builder.work_items(files.get("work_items", "workitems.csv"))
     builder.assignments(files["assignments"])
     builder.dependencies(files["dependencies"])

@@ -46,7 +46,7 @@ def _seed_files(seed_dir: Path) -> tuple[Path, Path]:
     path = seed_dir / "plan.yaml"
     settings = read_yaml_value(path)
     if not isinstance(settings, dict) or not settings.get("source"):
-        raise UsageError(f"{path}:1: no {'source'!r} key (valid: id, source, name_en, overlays)")
+        raise UsageError(f"{path}:1: no {'source'!r} key (valid: id, source, name_en, jurisdiction, overlays)")
     overlays = settings.get("overlays") or {}
     overlays = overlays if isinstance(overlays, dict) else {}
     return seed_dir / str(overlays.get("milestones", DEFAULT_FILE)), seed_dir / str(settings["source"])
