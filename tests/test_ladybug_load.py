@@ -60,9 +60,9 @@ def test_the_forked_load_builds_the_same_graph_as_the_threaded_one(tmp_path: Pat
     seen: list[str] = []
     made_apart = load.made_apart
 
-    def spy(graphs: list[PlanGraph], folder: Path) -> Iterator[tuple[str, str, Any]]:
+    def spy(graphs: list[PlanGraph], folder: Path, *rest: Any) -> Iterator[tuple[str, str, Any]]:
         seen.append(folder.name)
-        return made_apart(graphs, folder)
+        return made_apart(graphs, folder, *rest)
 
     threaded = open_store(StoreSettings(path=tmp_path / "threaded.lbug"))
     threaded.build(plan_graph)
@@ -93,8 +93,8 @@ def test_an_error_in_the_child_is_raised_in_the_builder(tmp_path: Path, plan_gra
     before = canonical(store.read_graph())
     copies = load.copies
 
-    def failing(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
-        for number, item in enumerate(copies(graphs)):
+    def failing(graphs: list[PlanGraph], *rest: Any) -> Iterator[tuple[str, str, Any]]:
+        for number, item in enumerate(copies(graphs, *rest)):
             if number == 3:
                 raise ValueError("a made-up failure while making the fourth table (第四张表)")
             yield item
@@ -106,8 +106,8 @@ def test_an_error_in_the_child_is_raised_in_the_builder(tmp_path: Path, plan_gra
     class Unpicklable(Exception):  # a local class: pickle cannot name it, so its text is sent
         pass
 
-    def unpicklable(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
-        yield next(iter(copies(graphs)))
+    def unpicklable(graphs: list[PlanGraph], *rest: Any) -> Iterator[tuple[str, str, Any]]:
+        yield next(iter(copies(graphs, *rest)))
         raise Unpicklable("made-up, and not picklable")
 
     monkeypatch.setattr(load, "copies", unpicklable)
@@ -115,8 +115,8 @@ def test_an_error_in_the_child_is_raised_in_the_builder(tmp_path: Path, plan_gra
         store.build(plan_graph)
     assert canonical(store.read_graph()) == before
 
-    def invalid(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:  # one of ours, made of several lines
-        yield next(iter(copies(graphs)))
+    def invalid(graphs: list[PlanGraph], *rest: Any) -> Iterator[tuple[str, str, Any]]:  # ours, of several lines
+        yield next(iter(copies(graphs, *rest)))
         raise ValidationError(["readings.csv:3: made-up problem (编造的问题)", "readings.csv:4: another"])
 
     monkeypatch.setattr(load, "copies", invalid)
@@ -140,8 +140,8 @@ def test_a_child_that_dies_fails_the_build_instead_of_shortening_the_graph(
     store.build(plan_graph)
     copies = load.copies
 
-    def killed(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
-        for number, item in enumerate(copies(graphs)):
+    def killed(graphs: list[PlanGraph], *rest: Any) -> Iterator[tuple[str, str, Any]]:
+        for number, item in enumerate(copies(graphs, *rest)):
             if number == 5:
                 os.kill(os.getpid(), signal.SIGKILL)  # in the child: as the kernel's OOM killer would
             yield item
@@ -246,8 +246,8 @@ def test_kill_9_of_a_forked_build_stops_its_child_and_the_next_build_cleans_up(t
             "load.FORK_ROWS = 0\n"
             "load.FORK_DISK = 0\n"
             "copies = load.copies\n"
-            "def slow(graphs):\n"
-            "    for item in copies(graphs):\n"
+            "def slow(graphs, *rest):\n"
+            "    for item in copies(graphs, *rest):\n"
             "        time.sleep(0.2)\n"
             "        yield item\n"
             "load.copies = slow\n"
@@ -340,7 +340,7 @@ def test_small_node_tables_are_created_not_copied_and_give_the_same_graph(tmp_pa
     node_copy = load.copies([twice])
     first = next(node_copy)
     table = pa.concat_tables([first[2], first[2]])  # the same uid twice: refused as a COPY would refuse it
-    monkeypatch.setattr(load, "copies", lambda graphs: iter([(first[0], first[1], table)]))
+    monkeypatch.setattr(load, "copies", lambda graphs, *rest: iter([(first[0], first[1], table)]))
     with pytest.raises(StoreError, match="unchanged"):
         open_store(StoreSettings(path=tmp_path / "twice.lbug")).build(twice)
     assert not (tmp_path / "twice.lbug").exists()
@@ -376,8 +376,8 @@ def test_a_load_that_leaves_rows_out_fails_its_count_check_and_keeps_the_previou
     before = canonical(store.read_graph())
     copies = load.copies
 
-    def without_dependencies(graphs: list[PlanGraph]) -> Iterator[tuple[str, str, Any]]:
-        for statement, target, table in copies(graphs):
+    def without_dependencies(graphs: list[PlanGraph], *rest: Any) -> Iterator[tuple[str, str, Any]]:
+        for statement, target, table in copies(graphs, *rest):
             yield statement, target, table.slice(0, 0) if target == "DEPENDS_ON" else table
 
     monkeypatch.setattr(load, "copies", without_dependencies)
@@ -387,5 +387,57 @@ def test_a_load_that_leaves_rows_out_fails_its_count_check_and_keeps_the_previou
     with pytest.raises(StoreError, match=rf"the staged graph holds {nodes} nodes and "
                                          rf"{edges - counts['edges']['DEPENDS_ON']} edges, not {nodes} and {edges}"):
         store.build(plan_graph)
+    assert canonical(store.read_graph()) == before
+    store.close()
+
+
+def test_readings_are_keyed_by_row_number_and_their_relations_found_by_uid(tmp_path: Path,
+                                                                            plan_graph: PlanGraph) -> None:
+    """Readings are never looked up by uid, so Ladybug keys them by an integer (no hash index of every uid); their
+    READING_OF ends are given as those keys. Built from readings held as columns (the seed's) and from readings
+    as nodes (a graph read back), the graph read back is the same, each reading still found by its uid."""
+    import ladybug
+
+    held = open_store(StoreSettings(path=tmp_path / "held.lbug"))
+    held.build(plan_graph)
+    again = held.read_graph()
+    assert again.counts()["nodes"]["Reading"] == plan_graph.counts()["nodes"]["Reading"]
+    assert not again.deferred  # read back: readings are nodes, made column by column like any other kind
+    as_nodes = open_store(StoreSettings(path=tmp_path / "nodes.lbug"))
+    as_nodes.build(again)
+    assert canonical(as_nodes.read_graph()) == canonical(again) == canonical(held.read_graph())
+    reading = next(n for n in again.nodes.values() if n.kind == "Reading")
+    row = held.read("MATCH (r:Reading {uid: $uid})-[:READING_OF]->(i:Indicator) RETURN r.key AS key, i.id AS i",
+                    {"uid": f"{again.plan_id}:{reading.id}"})
+    assert row and isinstance(row[0]["key"], int) and row[0]["i"] == reading.props["indicator"]
+    held.close()
+    as_nodes.close()
+    db = ladybug.Database(str(tmp_path / "held.lbug"), read_only=True)
+    info = {r[1]: r[4] for r in _rows(ladybug.Connection(db).execute("CALL table_info('Reading') RETURN *"))}
+    assert info["key"] is True and info["uid"] is False  # the primary key is the row number
+    info = {r[1]: r[4] for r in _rows(ladybug.Connection(db).execute("CALL table_info('Task') RETURN *"))}
+    assert info["uid"] is True  # what the named queries anchor on
+    db.close()
+
+
+def _rows(result: Any) -> list[list[Any]]:
+    out = []
+    while result.has_next():
+        out.append(result.get_next())
+    return out
+
+
+def test_a_relation_naming_a_reading_the_graph_lacks_fails_the_build(tmp_path: Path, plan_graph: PlanGraph) -> None:
+    from kg.errors import StoreError
+    from kg.model import Edge
+
+    store = open_store(StoreSettings(path=tmp_path / "plan.lbug"))
+    store.build(plan_graph)
+    graph = store.read_graph()
+    before = canonical(graph)
+    edge = next(e for e in graph.edges if e.kind == "READING_OF")
+    graph.made_edges.append(Edge("READING_OF", edge.source + "-missing", edge.target, edge.provenance, {}))
+    with pytest.raises(StoreError, match="READING_OF: 1 relations name a Reading the graph does not hold"):
+        store.build(graph)
     assert canonical(store.read_graph()) == before
     store.close()

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,3 +166,99 @@ def test_several_seeds_build_into_one_store_each_plan_as_it_builds_alone(tmp_pat
     assert refused.stderr == (f"Error: {other}/plan.yaml: plan id 'other-2023' is also the id of {other}/plan.yaml "
                               "(valid: one seed folder a plan, each with its own id)\n")
     assert both.stat().st_mtime_ns == stamp
+
+
+def _fresh(graphs: list[PlanGraph]) -> list[PlanGraph]:
+    return [PlanGraph(g.plan_id, dict(g.made_nodes), list(g.made_edges)) for g in graphs]
+
+
+def test_a_load_begun_before_the_readings_are_in_holds_what_a_load_after_them_holds(tmp_path: Path,
+                                                                                    store: object) -> None:
+    """`kg build --seed A --seed B`: the readings are imported in other processes (kg.progress.corpus.Pending) while
+    the store loads the plans' structure; the load then takes them. Each store holds what it holds when the
+    readings were imported first."""
+    _begun_before(tmp_path, store)
+
+
+def test_a_ladybug_load_made_in_a_child_takes_the_readings_when_they_are_in(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same, the structure's tables made in a forked child (a large load's way) while the import runs."""
+    import kg.stores.ladybug_load as load
+    from kg.stores.base import StoreSettings, open_store
+
+    monkeypatch.setattr(load, "FORK_ROWS", 0)
+    monkeypatch.setattr(load, "FORK_DISK", 0)
+    store = open_store(StoreSettings(path=tmp_path / "forked.lbug"))
+    try:
+        _begun_before(tmp_path, store)
+    finally:
+        store.close()
+
+
+def _begun_before(tmp_path: Path, store: Any) -> None:
+    from kg.progress.corpus import Pending, add_progress_all
+    from kg.progress.rules import load_rules
+
+    graphs, paths = _corpus(tmp_path / "readings", 3)
+    before = _fresh(graphs)
+    add_progress_all(before, paths, load_rules(), "2026-01-01")
+    late = Pending(graphs, paths, load_rules(), "2026-01-01", processes=2)
+    assert late.kinds == {"Reading", "Assessment"} and late.rows >= 2 * 24 * 3
+    with late:
+        store.build_all(graphs, late)
+    try:
+        assert [g.counts() for g in graphs] == [g.counts() for g in before]
+        for g in before:
+            store._plan = g.plan_id
+            assert store.read_graph().to_json() == g.to_json()
+            assert store.counts() == g.counts()
+    finally:
+        if store.kind == "neo4j":
+            for g in graphs:
+                store.delete_plan(g.plan_id)
+    assert not Path(late._folder).exists()  # its files are gone
+
+
+def test_a_bad_readings_file_fails_a_load_begun_before_it_and_keeps_the_previous_graph(tmp_path: Path) -> None:
+    """The readings' error reaches the build as it would have before it (the plan's file and line), the staged
+    database is dropped, the previous graph is unchanged, and no process of the import is left."""
+    from kg.errors import ValidationError
+    from kg.progress.corpus import Pending
+    from kg.progress.rules import load_rules
+    from kg.stores.base import StoreSettings, open_store
+
+    graphs, _ = _corpus(tmp_path / "readings", 4)
+    store = open_store(StoreSettings(path=tmp_path / "plans.lbug", plan="p0"))
+    store.build_all(_fresh(graphs))
+    before = store.read_graph().to_json()
+    bad, bad_paths = _corpus(tmp_path / "bad", 4, bad=2)
+    with pytest.raises(ValidationError) as raised, Pending(bad, bad_paths, load_rules(), processes=2) as late:
+        store.build_all(bad, late)
+    assert raised.value.problems[0] == (f"{bad_paths[2]}:4: period 2031-05 is outside the plan (valid: 2022 to "
+                                        "2025 for I1.1)")
+    assert store.read_graph().to_json() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".plans.lbug.writer.lock", "bad", "plans.lbug",
+                                                          "plans.lbug.integrity.json", "readings"]
+    assert not Path(late._folder).exists()
+    store.close()
+
+
+def test_kg_build_of_several_seeds_with_a_bad_readings_file_says_where_and_changes_nothing(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(SEED, other)
+    settings = other / "plan.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("id: shenyang-2023-2025", "id: other-2023"),
+                        encoding="utf-8")
+    db = tmp_path / "both.lbug"
+    assert _kg("build", "--seed", str(SEED), "--seed", str(other), "--db", str(db)).returncode == 0
+    stamp = db.stat().st_mtime_ns
+    readings = other / "readings.csv"
+    lines = readings.read_text(encoding="utf-8").splitlines(keepends=True)
+    readings.write_text(lines[0] + lines[1].replace("I1.1,2023,", "I1.1,2031,", 1) + "".join(lines[2:]),
+                        encoding="utf-8")
+    done = _kg("build", "--seed", str(SEED), "--seed", str(other), "--db", str(db))
+    assert done.returncode != 0 and done.stdout == ""
+    assert f"{readings}:2: period 2031 is outside the plan" in done.stderr and "Traceback" not in done.stderr
+    assert db.stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".both.lbug.writer.lock", "both.lbug",
+                                                          "both.lbug.integrity.json", "other"]

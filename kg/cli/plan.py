@@ -101,10 +101,11 @@ def build_cmd(seed: SeedsOpt = None, store: StoreOpt = StoreKind.ladybug, db: Db
 
     Example: kg build --store ladybug --db .kg/plan.lbug
     """
+    import contextlib
     import dataclasses
 
     from kg.cli.common import store_settings
-    from kg.ingest.seed import load_plan, load_plans
+    from kg.ingest.seed import begin_plans, load_plan
     from kg.stores.base import open_store
 
     if buffer_pool is not None:  # checked before the plan is parsed or the store locked
@@ -116,12 +117,14 @@ def build_cmd(seed: SeedsOpt = None, store: StoreOpt = StoreKind.ladybug, db: Db
         from kg.stores.ladybug import check_pool_mib
 
         check_pool_mib(buffer_pool)
-    graphs = load_plans(seed) if seed and len(seed) > 1 else [load_plan(seed[0] if seed else None)]
-    target = open_store(dataclasses.replace(store_settings(store, db), wait=wait, buffer_pool_mib=buffer_pool))
-    try:
-        target.build_all(graphs)
-    finally:
-        target.close()
+    # several seeds: their readings are imported in other processes while the store copies the plans
+    graphs, late = begin_plans(seed) if seed and len(seed) > 1 else ([load_plan(seed[0] if seed else None)], None)
+    with late if late is not None else contextlib.nullcontext():
+        target = open_store(dataclasses.replace(store_settings(store, db), wait=wait, buffer_pool_mib=buffer_pool))
+        try:
+            target.build_all(graphs, late)
+        finally:
+            target.close()
     where = db if store is StoreKind.ladybug else "Neo4j"
     for graph in graphs:
         counts = graph.counts()

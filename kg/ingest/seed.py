@@ -12,9 +12,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from kg.progress.corpus import Pending
 
 from kg.errors import UsageError, ValidationError
 from kg.ingest.parse import ParsedPlan, Span, parse_file
@@ -577,7 +580,7 @@ def _plan_settings(seed_dir: Path, shown_dir: str) -> dict[str, Any]:
 
 def load_plan(seed_dir: Path | None = None, source: Path | None = None, progress: bool = True) -> PlanGraph:
     """Parse the plan text and the overlays in `seed_dir` into a validated graph; raise on any problem. With
-    `progress`, the seed's readings too, checked and assessed (see `load_plans` for several seeds)."""
+    `progress`, the seed's readings too, checked and assessed (see `begin_plans` for several seeds)."""
     seed_dir = seed_dir or DEFAULT_SEED
     shown_dir = str(seed_dir).rstrip("/")
     settings = _plan_settings(seed_dir, shown_dir)
@@ -607,11 +610,13 @@ def load_plan(seed_dir: Path | None = None, source: Path | None = None, progress
     return builder.graph
 
 
-def load_plans(seed_dirs: list[Path]) -> list[PlanGraph]:
-    """Several seed folders' plans (a province's cities) for one store: each parsed and checked as `load_plan`
-    does, then their readings read, checked and assessed over the cores (kg.progress.corpus). Two seeds of one
-    plan id are refused: the second would replace the first in the store."""
-    from kg.progress.corpus import add_progress_all
+def begin_plans(seed_dirs: list[Path]) -> tuple[list[PlanGraph], Pending | None]:
+    """Several seed folders' plans (a province's cities) for one store, each parsed and checked as `load_plan`
+    does, and the import of their readings (read, checked and assessed over the cores: kg.progress.corpus)
+    begun in other processes, not waited for (None when no seed has readings): a store's `build_all` finishes
+    it (`late`) while it copies the plans' structure; the caller closes it. Two seeds of one plan id are
+    refused: the second would replace the first in the store."""
+    from kg.progress.corpus import Pending
     from kg.progress.graph import READINGS_FILE
     from kg.progress.rules import load_rules
 
@@ -626,9 +631,10 @@ def load_plans(seed_dirs: list[Path]) -> list[PlanGraph]:
         graphs.append(graph)
     with_readings = [(g, d / READINGS_FILE) for g, d in zip(graphs, seed_dirs, strict=True)
                      if (d / READINGS_FILE).exists()]
-    if with_readings:
-        add_progress_all([g for g, _ in with_readings], [p for _, p in with_readings], load_rules())
-    return graphs
+    if not with_readings:
+        return graphs, None
+    rules = load_rules()
+    return graphs, Pending([g for g, _ in with_readings], [p for _, p in with_readings], rules)
 
 
 def iter_quotes(graph: PlanGraph) -> Iterator[Provenance]:

@@ -5,21 +5,25 @@ readings file, check it against its plan, assess it by the published rules, and 
 readings (held deferred) and its assessments. The plans are shared among forked processes, this one among them:
 each hands back its plans' readings as one Arrow table in the stores' columns (a `HeldReadings` slice per plan,
 which a Ladybug load copies as it is) and their assessments as nodes. With one process, or where there is no
-fork, the plans are done here one after another.
+fork, the plans are done here one after another. `Pending` begins the same work in the background, every share
+in a child, for a store's load to copy the plans' structure meanwhile and take the readings when they are in.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
+import shutil
 import signal
+import stat
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from kg.model import PlanGraph
+from kg.model import OBSERVATION_KINDS, PlanGraph
 
 # One process's share, handed back: its readings' table, each plan's number of readings, each plan's new
 # assessment nodes and edges, and the seconds of each phase.
@@ -30,18 +34,89 @@ def add_progress_all(graphs: list[PlanGraph], paths: list[Path], rules: dict[str
                      computed_at: str | None = None, processes: int | None = None,
                      phases: dict[str, float] | None = None) -> None:
     """Each graph's readings from the file beside it in `paths`, checked, assessed and added as `add_progress`
-    adds one plan's, over `processes` processes (by default one per core). An error in a plan's file is raised
-    here, the first plan's in corpus order, and then no graph has changed. `phases` receives the seconds of each
-    phase (read, validate, assess, nodes) summed over the processes."""
-    assert len(graphs) == len(paths), (len(graphs), len(paths))
-    count = max(1, min(processes or os.cpu_count() or 1, len(graphs)))
-    bounds = [(len(graphs) * i // count, len(graphs) * (i + 1) // count) for i in range(count)]
-    if count == 1 or not hasattr(os, "fork"):
+    adds one plan's, over `processes` processes (by default one per core), this one among them. An error in a
+    plan's file is raised here, the first plan's in corpus order, and then no graph has changed. `phases`
+    receives the seconds of each phase (read, validate, assess, nodes) summed over the processes."""
+    bounds = _bounds(graphs, paths, processes)
+    if len(bounds) == 1 or not hasattr(os, "fork"):
         bounds = [(0, len(graphs))]
         shares = [_share(graphs, paths, rules, computed_at)]
     else:
         shares = _across(graphs, paths, rules, computed_at, bounds)
     _apply(graphs, bounds, shares, phases)
+
+
+def _bounds(graphs: list[PlanGraph], paths: list[Path], processes: int | None) -> list[tuple[int, int]]:
+    """The plans' shares among `processes` processes (by default one per core), as (first, past the last)."""
+    assert len(graphs) == len(paths), (len(graphs), len(paths))
+    count = max(1, min(processes or os.cpu_count() or 1, len(graphs)))
+    return [(len(graphs) * i // count, len(graphs) * (i + 1) // count) for i in range(count)]
+
+
+class Pending:
+    """`add_progress_all` begun in forked processes, every share of it, while this process does other work (a
+    Ladybug load copies the plans' structure meanwhile: kg.stores.ladybug_load.tables). `finish` waits for them
+    and adds each plan's readings and assessments to its graph (all or none; the first plan's error in corpus
+    order raised); `close` (or leaving a `with`) stops what still runs and removes their files. It is what a
+    store's `build_all` takes as `late`: `kinds` are the node kinds it adds (readings and assessments), `rows`
+    at most how many rows they make (two per line of the files, three per assessment). Where there is no fork,
+    or it fails, `finish` does the work itself."""
+
+    kinds = frozenset({*OBSERVATION_KINDS, "Assessment"})
+
+    def __init__(self, graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any],
+                 computed_at: str | None = None, processes: int | None = None) -> None:
+        self._args = (graphs, paths, rules, computed_at)
+        self._bounds = _bounds(graphs, paths, processes)
+        self.rows = 2 * sum(map(_lines, paths)) + 3 * sum(
+            1 + sum(1 for n in g.made_nodes.values() if n.kind in ("Indicator", "Target")) for g in graphs)
+        self.phases: dict[str, float] = {}
+        self._done = False
+        self._folder = Path(tempfile.mkdtemp(prefix="kg-progress-"))
+        self._children: dict[int, tuple[int, Path]] = {}
+        try:
+            _fork(graphs, paths, rules, computed_at, self._bounds, self._folder, range(len(self._bounds)),
+                  self._children)
+        except BaseException:
+            self.close()
+            raise
+
+    def finish(self) -> None:
+        """Wait for every share and add them to the graphs (once; a second call does nothing)."""
+        if self._done:
+            return
+        graphs, paths, rules, computed_at = self._args
+        try:
+            shares = _gather(graphs, paths, rules, computed_at, self._bounds, self._children)
+            _apply(graphs, self._bounds, shares, self.phases)
+        finally:
+            self.close()
+        self._done = True
+
+    def close(self) -> None:
+        _stop(self._children)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> Pending:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _lines(path: Path) -> int:
+    """The lines of a regular file (what a load is sized by before the file is read); 0 for anything else, which
+    the import reads or refuses itself."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return 0
+        count = 1
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                count += chunk.count(b"\n")
+        return count
+    except OSError:
+        return 0
 
 
 def _share(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], computed_at: str | None) -> Share:
@@ -84,33 +159,56 @@ def _across(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], c
     """Each share of `bounds` but the first made in a forked child, the first here, then each child's read back
     from the files it wrote. A share whose fork failed is made here too."""
     children: dict[int, tuple[int, Path]] = {}
-    shares: dict[int, Share] = {}
     with tempfile.TemporaryDirectory(prefix="kg-progress-") as folder:
         try:
-            for number, (low, high) in enumerate(bounds[1:], start=1):
-                out = Path(folder) / f"share-{number}"
-                try:
-                    pid = os.fork()
-                except OSError:
-                    break
-                if pid == 0:
-                    _child(graphs[low:high], paths[low:high], rules, computed_at, out)  # never returns
-                children[pid] = (number, out)
-            forked = {number for number, _ in children.values()}
-            for number, (low, high) in enumerate(bounds):
-                if number not in forked:
-                    shares[number] = _share(graphs[low:high], paths[low:high], rules, computed_at)
-            for pid, (number, out) in list(children.items()):
-                _, status = os.waitpid(pid, 0)
-                del children[pid]
-                shares[number] = _read_back(out, status)
+            _fork(graphs, paths, rules, computed_at, bounds, Path(folder), range(1, len(bounds)), children)
+            return _gather(graphs, paths, rules, computed_at, bounds, children)
         finally:
-            for pid in children:  # an error or Ctrl-C here: no child is left running
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
+            _stop(children)
+
+
+def _fork(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], computed_at: str | None,
+          bounds: list[tuple[int, int]], folder: Path, numbers: range, children: dict[int, tuple[int, Path]]
+          ) -> None:
+    """The shares `numbers` of `bounds`, each begun in a forked child writing into `folder`, entered into
+    `children` ({pid: (share, file)}) as each is forked. A share whose fork failed (and those after it) is left
+    to `_gather`."""
+    for number in numbers:
+        low, high = bounds[number]
+        out = folder / f"share-{number}"
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            _child(graphs[low:high], paths[low:high], rules, computed_at, out)  # never returns
+        children[pid] = (number, out)
+
+
+def _gather(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], computed_at: str | None,
+            bounds: list[tuple[int, int]], children: dict[int, tuple[int, Path]]) -> list[Share]:
+    """Every share of `bounds`: those with no child made here, then each child's read back once it has ended
+    (`children` loses each child it has waited for)."""
+    shares: dict[int, Share] = {}
+    forked = {number for number, _ in children.values()}
+    for number, (low, high) in enumerate(bounds):
+        if number not in forked:
+            shares[number] = _share(graphs[low:high], paths[low:high], rules, computed_at)
+    for pid, (number, out) in list(children.items()):
+        _, status = os.waitpid(pid, 0)
+        del children[pid]
+        shares[number] = _read_back(out, status)
     return [shares[number] for number in range(len(bounds))]
+
+
+def _stop(children: dict[int, tuple[int, Path]]) -> None:
+    """No child left running (an error or Ctrl-C before they were all waited for)."""
+    for pid in list(children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        del children[pid]
 
 
 def _child(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], computed_at: str | None,
@@ -124,6 +222,7 @@ def _child(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], co
 
         die_with(os.getppid())
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the child at once; the parent cleans up
+        gc.disable()  # hundreds of thousands of acyclic objects made, and the child ends when they are written
         table, sizes, assessed, phases = _share(graphs, paths, rules, computed_at)
         with ipc.new_file(str(out.with_suffix(".arrow")), table.schema) as writer:
             writer.write_table(table)
@@ -154,8 +253,8 @@ def _read_back(out: Path, status: int) -> Share:
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not out.with_suffix(".pickle").exists():
         raise RuntimeError("a process importing readings stopped before it finished (it was killed, perhaps for "
                            "want of memory); no graph was changed")
-    with pa.OSFile(str(out.with_suffix(".arrow"))) as source:
-        table = ipc.open_file(source).read_all()
+    # mapped, not read: the pages stay the file's (removed with its folder, the mapping keeps them)
+    table = ipc.open_file(pa.memory_map(str(out.with_suffix(".arrow")))).read_all()
     sizes, assessed, phases = pickle.loads(out.with_suffix(".pickle").read_bytes())
     return table, sizes, assessed, phases
 

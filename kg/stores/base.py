@@ -82,6 +82,18 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+class Late(Protocol):
+    """What is still being added to the graphs a store loads (their readings, imported in other processes while
+    the load begins: kg.progress.corpus.Pending): the node kinds it adds (the relations touching them come with
+    them), at most how many rows it adds (for sizing the load before they are in), and `finish`, which waits for
+    it and adds it to the graphs, or raises why it could not."""
+
+    kinds: frozenset[str]
+    rows: int
+
+    def finish(self) -> None: ...
+
+
 class GraphStore(Protocol):
     """A graph database holding plan graphs, answering read-only Cypher."""
 
@@ -90,8 +102,9 @@ class GraphStore(Protocol):
     def build(self, graph: PlanGraph) -> None:
         """Replace the plan's graph with `graph`, atomically: on failure the previous graph stays."""
 
-    def build_all(self, graphs: list[PlanGraph]) -> None:
-        """Replace several plans' graphs in one load (a corpus); each plan is replaced atomically."""
+    def build_all(self, graphs: list[PlanGraph], late: Late | None = None) -> None:
+        """Replace several plans' graphs in one load (a corpus); each plan is replaced atomically. With `late`,
+        what it adds to the graphs is in the load too (the load may begin before it is)."""
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None
              ) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from kg.errors import NotFoundError, QueryError, QueryLimitError, ReadOnlyError,
 from kg.model import EDGE_KINDS, NODE_KINDS, OBSERVATION_KINDS, PlanGraph
 from kg.stores import integrity
 from kg.stores.base import (
+    Late,
     Rows,
     StoreSettings,
     derived_params,
@@ -32,7 +33,7 @@ from kg.stores.base import (
     graph_from_rows,
     node_columns,
 )
-from kg.stores.ladybug_load import IN_PLAN, tables
+from kg.stores.ladybug_load import IN_PLAN, primary_key, stored_columns, tables
 
 BUFFER_POOL = 256 * 1024**2  # the least the store gives the engine (its default would take most of the machine's)
 POOL_PER_ROW = 512  # bytes of buffer pool per row loaded (nodes, edges, IN_PLAN): measured, see bench/README.md
@@ -145,8 +146,8 @@ def ddl() -> list[str]:
     """The schema, derived from the model: one node table per kind, one rel table per edge kind."""
     out = []
     for kind in NODE_KINDS:
-        cols = ", ".join(f"{c} {t}" for c, t in node_columns(kind).items())
-        out.append(f"CREATE NODE TABLE {kind}({cols}, PRIMARY KEY (uid))")
+        cols = ", ".join(f"{c} {t}" for c, t in stored_columns(kind).items())
+        out.append(f"CREATE NODE TABLE {kind}({cols}, PRIMARY KEY ({primary_key(kind)}))")
     for kind, (pairs, _) in EDGE_KINDS.items():
         ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
         cols = "".join(f", {c} {t}" for c, t in edge_columns(kind).items())
@@ -175,12 +176,14 @@ class LadybugStore:
     def build(self, graph: PlanGraph) -> None:
         self.build_all([graph])
 
-    def build_all(self, graphs: list[PlanGraph]) -> None:
+    def build_all(self, graphs: list[PlanGraph], late: Late | None = None) -> None:
         """Write several plans into one file in one atomic build (the benchmarks' corpus; `kg build` writes one).
 
         One writer at a time holds the lock beside the file (`settings.wait` waits for it). The graph is staged
         under a name unique to this process, its counts are checked, and only then is it swapped in, with its
-        size, mtime and SHA-256 recorded beside it (see kg/stores/integrity.py)."""
+        size, mtime and SHA-256 recorded beside it (see kg/stores/integrity.py). With `late` (the plans' readings
+        being imported meanwhile), the rest is copied first and what it adds last (kg.stores.ladybug_load.tables);
+        an error it raises fails the build like any other."""
         from kg.lock import writer_lock
         from kg.output import writable_folder
 
@@ -202,7 +205,7 @@ class LadybugStore:
                 _remove_db(leftover)  # staged by a build that was killed: the lock says none is running
             staging = self.path.with_name(f"{self.path.name}.new-{os.getpid()}")
             try:
-                self._stage(staging, graphs)
+                self._stage(staging, graphs, late)
             except BaseException:
                 _remove_db(staging)
                 raise
@@ -214,12 +217,12 @@ class LadybugStore:
                 os.replace(wal, self.path.with_name(self.path.name + ".wal"))
             _remove_side_files(staging)
 
-    def _stage(self, staging: Path, graphs: list[PlanGraph]) -> None:
+    def _stage(self, staging: Path, graphs: list[PlanGraph], late: Late | None = None) -> None:
         """Write the graphs into a new database at `staging` and check what it holds."""
         import ladybug
 
         counts = [g.counts() for g in graphs]  # one pass over every node (what the staged graph must hold)
-        rows = load_rows(graphs, counts)
+        rows = load_rows(graphs, counts) + (late.rows if late is not None else 0)
         self._pool = build_pool(rows, self._pool_mib)
         try:
             db = ladybug.Database(str(staging), buffer_pool_size=self._pool)
@@ -235,7 +238,7 @@ class LadybugStore:
             for statement in ddl():
                 conn.execute(statement)
             conn.execute("COMMIT")
-            made = tables(graphs, staging.with_name(staging.name + ".tables"), rows, memory_cap() - self._pool)
+            made = tables(graphs, staging.with_name(staging.name + ".tables"), rows, memory_cap() - self._pool, late)
             for statement, target, table in made:
                 if table.num_rows:
                     try:
@@ -243,6 +246,8 @@ class LadybugStore:
                     except RuntimeError as e:
                         raise RuntimeError(f"copying {table.num_rows:,} rows into {target}: {e}") from e
             got = _staged_counts(conn)
+            if late is not None:  # what it added is in the graphs now
+                counts = [g.counts() for g in graphs]
         except RuntimeError as e:
             if "Buffer manager exception" in str(e):
                 raise StoreError(f"building {self.path} failed, the previous graph is unchanged: {e} (the buffer "

@@ -19,6 +19,7 @@ from kg.errors import KgError, NotFoundError, QueryError, QueryLimitError, ReadO
 from kg.model import EDGE_KINDS, NODE_KINDS, Node, PlanGraph
 from kg.stores.base import (
     PROV_ATTRS,
+    Late,
     Rows,
     StoreSettings,
     derived_params,
@@ -141,10 +142,12 @@ class Neo4jStore:
     def build(self, graph: PlanGraph) -> None:
         self.build_all([graph])
 
-    def build_all(self, graphs: list[PlanGraph]) -> None:
+    def build_all(self, graphs: list[PlanGraph], late: Late | None = None) -> None:
         """Replace each plan's graph. All plans load under staging ids in large batches, then are swapped in: a
         plan being replaced in its own transaction, new plans several to a transaction. Every plan is replaced
-        atomically, and a failure before the swaps changes none."""
+        atomically, and a failure before the swaps changes none. What `late` adds is waited for first."""
+        if late is not None:
+            late.finish()
         for g in graphs:  # Neo4j takes rows: deferred nodes are made first
             g.make_deferred()
         self.ensure_schema()
