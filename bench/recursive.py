@@ -24,7 +24,7 @@ from kg.stores.base import StoreSettings, open_store  # noqa: E402
 from kg.stores.ladybug import read_pool  # noqa: E402
 
 RELATIONS = ("HAS_TARGET|GUIDES|MEASURED_BY|ADVANCES|HAS_TASK|LEADS|SUPPORTS|DEPENDS_ON|CONTRIBUTES_TO|ESTABLISHES|"
-             "OFFICE_IN|ASSIGNS_ROLE|READING_OF|HAS_WORK_ITEM|INCLUDES")
+             "OFFICE_IN|ASSIGNS_ROLE|HAS_WORK_ITEM|INCLUDES")
 ANCHORS = "MATCH (a:Task {uid: $source_uid}), (b:Department {uid: $dest_uid}) "
 
 

@@ -228,12 +228,15 @@ def test_shipped_variants_are_few_and_real() -> None:
 
 def test_ladybug_path_follows_every_relation_that_does_not_touch_the_plan_root() -> None:
     """The Ladybug path variant lists its relation types (a node predicate would scan every plan's nodes): the list
-    must follow the model, so a new edge kind is not silently left out of paths."""
-    from kg.model import EDGE_KINDS
+    must follow the model, so a new edge kind is not silently left out of paths. Readings' relations are left
+    out: no name resolves to a reading, and a reading (one relation, to its indicator) lies on no chain."""
+    from kg.model import EDGE_KINDS, OBSERVATION_KINDS
 
     text = load_queries()["path"].variants["ladybug"]
     listed = set(text.split("-[:", 1)[1].split("*", 1)[0].split("|"))
-    assert listed == {kind for kind, (pairs, _) in EDGE_KINDS.items() if all("Plan" not in pair for pair in pairs)}
+    apart = {"Plan", *OBSERVATION_KINDS}
+    assert listed == {kind for kind, (pairs, _) in EDGE_KINDS.items()
+                      if not any(end in apart for pair in pairs for end in pair)}
 
 
 @pytest.mark.parametrize("name", sorted(ARGS))
@@ -322,3 +325,4 @@ def test_every_entity_listing_leaves_out_the_observation_kinds() -> None:
     assert len(texts) == 6
     for kind in OBSERVATION_KINDS:
         assert all(f"n.kind <> '{kind}'" in text for text in texts), kind
+
