@@ -102,13 +102,19 @@ def copies(graphs: list[PlanGraph], after: frozenset[str] = frozenset(), late: b
         return node_statement(kind, table), kind, table
 
     def by_key(kind: str, ends: tuple[str, str], table: Any) -> Any:
-        """`table` with each observation end's uid replaced by that observation's KEY."""
+        """`table` with each observation end's uid replaced by that observation's KEY: its row number when the
+        column is the node table's uid column itself (a reading's one relation, made beside it: compared, not
+        hashed, 0.01 against 0.2-0.4 s for 720,000), else found by uid."""
         for number, (end, column) in enumerate(zip(ends, ("from", "to"), strict=True)):
-            if end in OBSERVATION_KINDS:
+            if end not in OBSERVATION_KINDS:
+                continue
+            if table.column(column).equals(keyed[end]):
+                keys = pa.array(range(table.num_rows), pa.int64())
+            else:
                 keys = pc.index_in(table.column(column), value_set=keyed[end]).cast(pa.int64())
                 if keys.null_count:
                     raise RuntimeError(f"{kind}: {keys.null_count:,} relations name a {end} the graph does not hold")
-                table = table.set_column(number, column, keys)
+            table = table.set_column(number, column, keys)
         return table
 
     def edge_copies(kind: str, pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str, Any]]:
