@@ -262,3 +262,35 @@ def test_kg_build_of_several_seeds_with_a_bad_readings_file_says_where_and_chang
     assert db.stat().st_mtime_ns == stamp
     assert sorted(p.name for p in tmp_path.iterdir()) == [".both.lbug.writer.lock", "both.lbug",
                                                           "both.lbug.integrity.json", "other"]
+
+
+def test_a_builder_killed_as_its_import_children_start_leaves_none_running(tmp_path: Path) -> None:
+    """A child of the import ends with the builder however early the builder dies: here it is killed while each
+    child is still starting (held up importing a module), before the child has asked for the parent-death signal.
+    No child goes on with the import alone (holding the builder's output open and filling its folder)."""
+    script = ("import importlib.abc, os, signal, sys, time\n"
+              "from pathlib import Path\n"
+              "parent = os.getpid()\n"
+              "class Slow(importlib.abc.MetaPathFinder):\n"
+              "    def find_spec(self, name, path=None, target=None):\n"
+              "        if name == 'kg.lock' and os.getpid() != parent:\n"
+              "            time.sleep(1)  # a forked child, starting: the builder is killed meanwhile\n"
+              "        return None\n"
+              "sys.modules.pop('kg.lock', None)\n"
+              "sys.meta_path.insert(0, Slow())\n"
+              "from kg.progress.corpus import Pending\n"
+              "from kg.progress.rules import load_rules\n"
+              "from tests.test_progress_corpus import _corpus\n"
+              "graphs, paths = _corpus(Path(sys.argv[1]), 2)\n"
+              "late = Pending(graphs, paths, load_rules(), processes=2)\n"
+              "print(late._folder, flush=True)\n"
+              "os.kill(parent, signal.SIGKILL)\n")
+    env = {**{k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG")},
+           "TMPDIR": str(tmp_path)}
+    # the output is read to its end: until every process holding it (the builder, its children) has ended
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "readings")], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    folder = Path(done.stdout.strip())
+    assert folder.parent == tmp_path
+    assert not list(folder.glob("share-*")), "a child went on importing after the builder was killed"

@@ -173,6 +173,7 @@ def _fork(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], com
     """The shares `numbers` of `bounds`, each begun in a forked child writing into `folder`, entered into
     `children` ({pid: (share, file)}) as each is forked. A share whose fork failed (and those after it) is left
     to `_gather`."""
+    parent = os.getpid()  # not the child's getppid(): the builder may be gone by the time the child asks
     for number in numbers:
         low, high = bounds[number]
         out = folder / f"share-{number}"
@@ -181,7 +182,7 @@ def _fork(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], com
         except OSError:
             break
         if pid == 0:
-            _child(graphs[low:high], paths[low:high], rules, computed_at, out)  # never returns
+            _child(graphs[low:high], paths[low:high], rules, computed_at, out, parent)  # never returns
         children[pid] = (number, out)
 
 
@@ -212,15 +213,16 @@ def _stop(children: dict[int, tuple[int, Path]]) -> None:
 
 
 def _child(graphs: list[PlanGraph], paths: list[Path], rules: dict[str, Any], computed_at: str | None,
-           out: Path) -> None:
-    """A child's work: its share written beside `out` (an Arrow file and a pickle), or the error it met."""
+           out: Path, parent: int) -> None:
+    """A child's work: its share written beside `out` (an Arrow file and a pickle), or the error it met; it ends
+    with `parent` (the process that forked it), at once if that has ended already."""
     code = 1
     try:
         import pyarrow.ipc as ipc
 
         from kg.lock import die_with
 
-        die_with(os.getppid())
+        die_with(parent)
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the child at once; the parent cleans up
         gc.disable()  # hundreds of thousands of acyclic objects made, and the child ends when they are written
         table, sizes, assessed, phases = _share(graphs, paths, rules, computed_at)
