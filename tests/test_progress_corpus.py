@@ -294,3 +294,27 @@ def test_a_builder_killed_as_its_import_children_start_leaves_none_running(tmp_p
     folder = Path(done.stdout.strip())
     assert folder.parent == tmp_path
     assert not list(folder.glob("share-*")), "a child went on importing after the builder was killed"
+
+
+def test_the_load_is_sized_without_reading_a_file_the_import_refuses(tmp_path: Path) -> None:
+    """`Pending.rows` (what a load is sized by) counts the lines of each readings file before the import begins; a
+    file larger than the import reads (kg.ingest.read.MAX_BYTES) is not read through for it (an 8 GB file took 30 s
+    before the build said it was too large), and the import refuses it as it did."""
+    from kg.errors import UsageError
+    from kg.ingest.read import MAX_BYTES
+    from kg.progress.corpus import Pending
+    from kg.progress.rules import load_rules
+
+    def read_bytes() -> int:  # all this process has read, from any file
+        return int(Path("/proc/self/io").read_text().split("rchar:")[1].split()[0])
+
+    graphs, paths = _corpus(tmp_path, 2)
+    with paths[1].open("r+b") as f:
+        f.truncate(4 * MAX_BYTES)  # sparse: zeros that take no disk
+    before = read_bytes()
+    with Pending(graphs, paths, load_rules(), processes=2) as late:
+        assert read_bytes() - before < MAX_BYTES
+        assert late.rows >= 2 * 24
+        with pytest.raises(UsageError, match=f"{paths[1]}: .* too large"):
+            late.finish()
+    assert not any(g.deferred for g in graphs)

@@ -106,9 +106,13 @@ class Pending:
 
 def _lines(path: Path) -> int:
     """The lines of a regular file (what a load is sized by before the file is read); 0 for anything else, which
-    the import reads or refuses itself."""
+    the import reads or refuses itself, and for a file larger than it reads (not read through here to be refused
+    there)."""
+    from kg.ingest.read import MAX_BYTES
+
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BYTES:
             return 0
         count = 1
         with path.open("rb") as f:
