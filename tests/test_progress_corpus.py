@@ -318,3 +318,44 @@ def test_the_load_is_sized_without_reading_a_file_the_import_refuses(tmp_path: P
         with pytest.raises(UsageError, match=f"{paths[1]}: .* too large"):
             late.finish()
     assert not any(g.deferred for g in graphs)
+
+
+def test_the_files_of_an_import_whose_builder_was_killed_are_removed_by_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A builder killed (kill -9, or a TERM, which nothing catches) while its readings are imported leaves their
+    folder in the temporary folder, the readings' tables in it; the next import removes it, and never the folder
+    of one still running."""
+    import tempfile
+
+    from kg.progress.corpus import Pending
+    from kg.progress.rules import load_rules
+
+    script = ("import os, signal, sys, time\n"
+              "from pathlib import Path\n"
+              "from kg.progress.corpus import Pending\n"
+              "from kg.progress.rules import load_rules\n"
+              "from tests.test_progress_corpus import _corpus\n"
+              "graphs, paths = _corpus(Path(sys.argv[1]), 2)\n"
+              "late = Pending(graphs, paths, load_rules(), processes=2)\n"
+              "while len(list(late._folder.glob('share-*.pickle'))) < 2:\n"
+              "    time.sleep(0.05)\n"
+              "print(late._folder, flush=True)\n"
+              "os.kill(os.getpid(), signal.SIGKILL)\n")
+    env = {**{k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG")},
+           "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "killed")], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    left = Path(done.stdout.strip())
+    assert left.parent == tmp_path and list(left.glob("share-*.arrow"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    graphs, paths = _corpus(tmp_path / "readings", 2)
+    with Pending(graphs, paths, load_rules(), processes=2) as running:
+        assert not left.exists()
+        others, other_paths = _corpus(tmp_path / "others", 2)
+        with Pending(others, other_paths, load_rules(), processes=2) as beside:
+            assert running._folder.exists()
+            running.finish()
+            beside.finish()
+    assert all(g.deferred for g in graphs + others)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["killed", "others", "readings"]

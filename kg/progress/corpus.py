@@ -57,10 +57,11 @@ class Pending:
     """`add_progress_all` begun in forked processes, every share of it, while this process does other work (a
     Ladybug load copies the plans' structure meanwhile: kg.stores.ladybug_load.tables). `finish` waits for them
     and adds each plan's readings and assessments to its graph (all or none; the first plan's error in corpus
-    order raised); `close` (or leaving a `with`) stops what still runs and removes their files. It is what a
-    store's `build_all` takes as `late`: `kinds` are the node kinds it adds (readings and assessments), `rows`
-    at most how many rows they make (two per line of the files, three per assessment). Where there is no fork,
-    or it fails, `finish` does the work itself."""
+    order raised); `close` (or leaving a `with`) stops what still runs and removes their files (a killed
+    builder's are removed by the next `Pending`: `_claim_folder`). It is what a store's `build_all` takes as
+    `late`: `kinds` are the node kinds it adds (readings and assessments), `rows` at most how many rows they make
+    (two per line of the files, three per assessment). Where there is no fork, or it fails, `finish` does the
+    work itself."""
 
     kinds = frozenset({*OBSERVATION_KINDS, "Assessment"})
 
@@ -72,7 +73,7 @@ class Pending:
             1 + sum(1 for n in g.made_nodes.values() if n.kind in ("Indicator", "Target")) for g in graphs)
         self.phases: dict[str, float] = {}
         self._done = False
-        self._folder = Path(tempfile.mkdtemp(prefix="kg-progress-"))
+        self._folder, self._held = _claim_folder()
         self._children: dict[int, tuple[int, Path]] = {}
         try:
             _fork(graphs, paths, rules, computed_at, self._bounds, self._folder, range(len(self._bounds)),
@@ -96,12 +97,52 @@ class Pending:
     def close(self) -> None:
         _stop(self._children)
         shutil.rmtree(self._folder, ignore_errors=True)
+        if self._held >= 0:
+            os.close(self._held)  # the folder's lock, let go once the folder is gone
+            self._held = -1
 
     def __enter__(self) -> Pending:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+HELD = ".held"  # in an import's folder (kg-progress-*): locked while the process that made it, or a child, lives
+
+
+def _claim_folder() -> tuple[Path, int]:
+    """A new folder for an import's files in the temporary folder, and the descriptor holding its lock (the kernel
+    lets go of it when the holders die, even by kill -9). First the folders whose lock nobody holds are removed:
+    left by a builder that was killed (a TERM too: nothing catches it) with the readings' tables in them."""
+    import fcntl
+
+    for held in Path(tempfile.gettempdir()).glob(f"kg-progress-*/{HELD}"):
+        try:
+            fd = os.open(held, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # an import still running
+        else:
+            shutil.rmtree(held.parent, ignore_errors=True)
+        finally:
+            os.close(fd)
+    folder = Path(tempfile.mkdtemp(prefix="kg-progress-"))
+    try:
+        fd, name = tempfile.mkstemp(dir=folder)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.rename(name, folder / HELD)  # named only once locked: another import never finds it unlocked
+        except BaseException:
+            os.close(fd)
+            raise
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, fd
 
 
 def _lines(path: Path) -> int:
