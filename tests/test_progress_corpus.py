@@ -285,14 +285,8 @@ def test_a_builder_killed_as_its_import_children_start_leaves_none_running(tmp_p
               "late = Pending(graphs, paths, load_rules(), processes=2)\n"
               "print(late._folder, flush=True)\n"
               "os.kill(parent, signal.SIGKILL)\n")
-    env = {**{k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG")},
-           "TMPDIR": str(tmp_path)}
     # the output is read to its end: until every process holding it (the builder, its children) has ended
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "readings")], capture_output=True,
-                          text=True, env=env, timeout=120)
-    assert done.returncode == -signal.SIGKILL, done.stderr
-    folder = Path(done.stdout.strip())
-    assert folder.parent == tmp_path
+    folder = _killed_builder(tmp_path, script, tmp_path / "readings")
     assert not list(folder.glob("share-*")), "a child went on importing after the builder was killed"
 
 
@@ -341,13 +335,8 @@ def test_the_files_of_an_import_whose_builder_was_killed_are_removed_by_the_next
               "    time.sleep(0.05)\n"
               "print(late._folder, flush=True)\n"
               "os.kill(os.getpid(), signal.SIGKILL)\n")
-    env = {**{k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG")},
-           "TMPDIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "killed")], capture_output=True,
-                          text=True, env=env, timeout=120)
-    assert done.returncode == -signal.SIGKILL, done.stderr
-    left = Path(done.stdout.strip())
-    assert left.parent == tmp_path and list(left.glob("share-*.arrow"))
+    left = _killed_builder(tmp_path, script, tmp_path / "killed")
+    assert list(left.glob("share-*.arrow"))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     graphs, paths = _corpus(tmp_path / "readings", 2)
     with Pending(graphs, paths, load_rules(), processes=2) as running:
@@ -359,3 +348,16 @@ def test_the_files_of_an_import_whose_builder_was_killed_are_removed_by_the_next
             beside.finish()
     assert all(g.deferred for g in graphs + others)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["killed", "others", "readings"]
+
+
+def _killed_builder(tmp_path: Path, script: str, readings: Path) -> Path:
+    """Run `script` (an import that kills its own builder and prints the import's folder first) with `tmp_path` as
+    the temporary folder; the folder it printed, in `tmp_path`."""
+    env = {**{k: v for k, v in os.environ.items() if k not in ("KG_DB", "KG_STORE", "KG_DEBUG")},
+           "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script, str(readings)], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    folder = Path(done.stdout.strip())
+    assert folder.parent == tmp_path
+    return folder
