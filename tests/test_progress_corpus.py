@@ -361,3 +361,18 @@ def _killed_builder(tmp_path: Path, script: str, readings: Path) -> Path:
     folder = Path(done.stdout.strip())
     assert folder.parent == tmp_path
     return folder
+
+
+def test_where_there_is_no_fork_the_import_is_done_when_the_load_asks_for_it(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.progress.corpus import Pending, add_progress_all
+    from kg.progress.rules import load_rules
+
+    graphs, paths = _corpus(tmp_path / "readings", 3)
+    before = _fresh(graphs)
+    add_progress_all(before, paths, load_rules(), "2026-01-01")
+    monkeypatch.delattr(os, "fork")
+    with Pending(graphs, paths, load_rules(), "2026-01-01", processes=2) as late:
+        assert not late._children
+        late.finish()
+    assert [g.to_json() for g in graphs] == [g.to_json() for g in before]

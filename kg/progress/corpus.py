@@ -76,8 +76,9 @@ class Pending:
         self._folder, self._held = _claim_folder()
         self._children: dict[int, tuple[int, Path]] = {}
         try:
-            _fork(graphs, paths, rules, computed_at, self._bounds, self._folder, range(len(self._bounds)),
-                  self._children)
+            if hasattr(os, "fork"):  # else `finish` imports them all here
+                _fork(graphs, paths, rules, computed_at, self._bounds, self._folder, range(len(self._bounds)),
+                      self._children)
         except BaseException:
             self.close()
             raise
