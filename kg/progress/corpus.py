@@ -69,8 +69,6 @@ class Pending:
                  computed_at: str | None = None, processes: int | None = None) -> None:
         self._args = (graphs, paths, rules, computed_at)
         self._bounds = _bounds(graphs, paths, processes)
-        self.rows = 2 * sum(map(_lines, paths)) + 3 * sum(
-            1 + sum(1 for n in g.made_nodes.values() if n.kind in ("Indicator", "Target")) for g in graphs)
         self.phases: dict[str, float] = {}
         self._done = False
         self._folder, self._held = _claim_folder()
@@ -79,6 +77,9 @@ class Pending:
             if hasattr(os, "fork"):  # else `finish` imports them all here
                 _fork(graphs, paths, rules, computed_at, self._bounds, self._folder, range(len(self._bounds)),
                       self._children)
+            # counted while the children begin (reading 1000 files' lines takes ~0.06 s)
+            self.rows = 2 * sum(map(_lines, paths)) + 3 * sum(
+                1 + sum(1 for n in g.made_nodes.values() if n.kind in ("Indicator", "Target")) for g in graphs)
         except BaseException:
             self.close()
             raise
