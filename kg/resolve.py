@@ -41,9 +41,11 @@ def entities_from_rows(rows: Iterable[dict[str, Any]]) -> list[Entity]:
     return [Entity(r["kind"], r["id"], r["name"], r.get("name_en"), tuple(r.get("aliases") or ())) for r in rows]
 
 
-def entities_from_graph(graph: Any) -> list[Entity]:
-    """Entities from a PlanGraph."""
-    return [Entity(n.kind, n.id, n.name, n.name_en, tuple(n.props.get("aliases") or ())) for n in graph.nodes.values()]
+def entities_from_graph(graph: Any, kind: str | None = None) -> list[Entity]:
+    """Entities from a PlanGraph: all, or those of `kind` (a readings file names only indicators, once per plan
+    of a corpus: made for every node, they were a twelfth of checking 720 readings)."""
+    nodes = graph.nodes.values() if kind is None else graph.of_kind(kind)
+    return [Entity(n.kind, n.id, n.name, n.name_en, tuple(n.props.get("aliases") or ())) for n in nodes]
 
 
 def _fold(text: str) -> str:

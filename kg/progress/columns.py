@@ -61,7 +61,7 @@ def readings_by_column(path: Path, table: Table, graph: PlanGraph) -> list[Readi
         return None  # a blank row (the row reader skips it)
     cells = {name: _column(header, body, name) for name in COLUMNS}
 
-    entities = [e for e in entities_from_graph(graph) if e.kind == "Indicator"]
+    entities = entities_from_graph(graph, "Indicator")
     indicators = _indicators(graph)
     codes_of: dict[str, str] = {}
     for name in set(cells["indicator"]):

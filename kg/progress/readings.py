@@ -270,7 +270,7 @@ def validate(rows: list[dict[str, str]], wheres: list[str], graph: PlanGraph,
     from kg.resolve import entities_from_graph, resolve
 
     problems = _Problems()
-    entities = [e for e in entities_from_graph(graph) if e.kind == "Indicator"]
+    entities = entities_from_graph(graph, "Indicator")
     indicators = _indicators(graph)
     out: list[Reading] = []
     finals: dict[tuple[str, str, str, str], str] = {r.key: r.where for r in existing or [] if r.status == "final"}
