@@ -1,5 +1,5 @@
-"""A seed folder whose plan.yaml or readings.csv is not a plain file: a named pipe nobody writes to, a folder, or a
-link to /dev/zero (a device that never ends). Every command that reads them says so in one line naming the file,
+"""A seed folder whose plan.yaml or readings.csv is not a plain file: a named pipe nobody writes to, a folder, a
+link to /dev/zero (a device that never ends), or a link to nothing (once taken for no readings, left out silently). Every command that reads them says so in one line naming the file,
 within seconds; `kg report` and `kg progress template` read plan.yaml apart from the seed's own reader and waited
 for ever on a pipe or read /dev/zero until memory ran out. Run in real processes, so a hang is a failed timeout and
 not a stuck test run; the pipe wait is cut to one second there."""
@@ -20,9 +20,10 @@ from tests.conftest import SEED
 
 # The CLI as the console script runs it, but giving up on a silent pipe after 1 s instead of PIPE_WAIT
 KG = ["-c", "import sys, kg.ingest.read as r; r.PIPE_WAIT = 1.0; sys.argv[0] = 'kg'; from kg.cli import main; main()"]
-KINDS = ("fifo", "folder", "dev-zero")
+KINDS = ("fifo", "folder", "dev-zero", "broken-link")
 MESSAGES = {"fifo": "nothing arrived on the pipe in 1 s", "folder": "is a folder (give a file)",
-            "dev-zero": "too large (at most 64 MB)"}
+            "dev-zero": "too large (at most 64 MB)",
+            "broken-link": "which does not exist (valid: a link to a file, or the file itself)"}
 
 
 def _env() -> dict[str, str]:
@@ -35,6 +36,8 @@ def _replace(path: Path, kind: str) -> None:
         os.mkfifo(path)
     elif kind == "folder":
         path.mkdir()
+    elif kind == "broken-link":
+        path.symlink_to(path.with_name("moved-away.csv"))
     else:
         path.symlink_to("/dev/zero")
 
@@ -94,3 +97,21 @@ def test_assign_apply_refuses_a_plan_yaml_that_is_a_pipe(seed_copy: Path, tmp_pa
                       encoding="utf-8")
     _replace(seed_copy / "plan.yaml", "fifo")
     _refused_naming(_kg("assign", "apply", str(review), "--seed", str(seed_copy)), seed_copy / "plan.yaml", "fifo")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_build_of_several_seeds_refuses_a_readings_file_that_is_not_a_file(seed_copy: Path, tmp_path: Path,
+                                                                           kind: str) -> None:
+    """`kg build --seed A --seed B`: the readings are imported beside the load; the file is named all the same."""
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(seed_copy, other)
+    settings = other / "plan.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("id: shenyang-2023-2025", "id: other-2023"),
+                        encoding="utf-8")
+    _replace(other / "readings.csv", kind)
+    db = tmp_path / "plans.lbug"
+    _refused_naming(_kg("build", "--seed", str(seed_copy), "--seed", str(other), "--db", str(db)),
+                    other / "readings.csv", kind)
+    assert not db.exists()

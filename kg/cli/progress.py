@@ -113,6 +113,7 @@ def readings_import_cmd(
 
     Example: kg progress readings import readings-2025-q2.xlsx
     """
+    from kg.ingest.read import present
     from kg.ingest.seed import DEFAULT_SEED, load_plan
     from kg.lock import writer_lock
     from kg.progress.graph import READINGS_FILE
@@ -124,7 +125,7 @@ def readings_import_cmd(
     # final, a revision) and appends to them, so two at once could each miss the other's rows or overwrite them
     with writer_lock(target, "kg progress readings import", wait=True):
         graph = load_plan(folder)  # the plan, with the readings already in the seed validated
-        existing = read_readings(target, graph) if target.exists() else []
+        existing = read_readings(target, graph) if present(target) else []
         new = read_readings(file, graph, existing, need_rows=True)  # an empty file is a mistake, not news
         added = merge_into(target, new)
     say(f"{added} reading(s) added to {shown_path(target)} ({len(new) - added} already there); "

@@ -52,6 +52,12 @@ class Table:
     row_numbers: list[int] = field(default_factory=list)
 
 
+def present(path: Path) -> bool:
+    """Whether an optional file (readings.csv, work_items.csv) is there to be read: a link to nothing counts, so
+    that reading it says so, never taking a broken link for no file (its rows silently left out)."""
+    return path.exists() or path.is_symlink()
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, or one clear error: missing, a folder, unreadable, too large, or a pipe on which nothing
     arrives within PIPE_WAIT seconds."""
@@ -72,6 +78,9 @@ def read_bytes(path: Path) -> bytes:
                              f"{MAX_BYTES // (1024 * 1024)} MB)")
         return data
     except FileNotFoundError:
+        if path.is_symlink():
+            raise UsageError(f"{path}: a link to {os.readlink(path)}, which does not exist (valid: a link to a "
+                             "file, or the file itself)") from None
         raise UsageError(f"{path}: no such file") from None
     except PermissionError:
         raise UsageError(f"{path}: not readable (permission denied)") from None

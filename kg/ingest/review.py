@@ -248,13 +248,14 @@ def _apply(review: Path, rows: list[dict[str, str]], seed_dir: Path, jurisdictio
     import shutil
     import tempfile
 
+    from kg.ingest.read import present
     from kg.ingest.seed import load_plan
     from kg.output import write_atomic
 
     registry = Registry.load(seed_dir, jurisdiction=jurisdiction)
     dept_columns, departments = _read_csv_rows(dept_path)
     assign_columns, assignments = _read_csv_rows(assign_path)
-    items_rows = _read_csv_rows(items_path)[1] if items_path.exists() else []
+    items_rows = _read_csv_rows(items_path)[1] if present(items_path) else []
     sources = {_unsafe(r["source_file"] or "") for r in rows}
 
     def from_this_document(r: dict[str, str]) -> bool:  # applying a document again replaces what it wrote before
@@ -319,7 +320,7 @@ def _apply(review: Path, rows: list[dict[str, str]], seed_dir: Path, jurisdictio
     # Written in this order, each file whole: departments, then work items, then the assignments that refer to
     # both; a process killed between two files leaves a seed that is still valid, and applying again completes it.
     texts = {dept_path: _write_csv(new_dept_columns, departments)}
-    if items_rows or items_path.exists():
+    if items_rows or present(items_path):
         texts[items_path] = _write_csv(WORK_ITEM_COLUMNS, items_rows)
     texts[assign_path] = _write_csv(new_assign_columns, assignments)
     with tempfile.TemporaryDirectory() as tmp:  # validate the new seed before touching the real one

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from kg.errors import UsageError, ValidationError
 from kg.ingest.parse import ParsedPlan, Span, parse_file
-from kg.ingest.read import read_tables, read_yaml, yaml_value
+from kg.ingest.read import present, read_tables, read_yaml, yaml_value
 from kg.model import (
     CADENCES,
     DEPARTMENT_KINDS,
@@ -319,7 +319,7 @@ class _Builder:
     def work_items(self, file_name: str) -> None:
         """Items of an official 分工 document that match no task: kept as WorkItem nodes under their closest area."""
         path = self.dir / file_name
-        if not path.exists():
+        if not present(path):
             return  # optional: written by `kg assign apply`
         cols = ("id", "area", "name", "provenance", "quote", "document")
         for row in _read_csv(path, self.shown(file_name), cols, self.problems):
@@ -530,7 +530,7 @@ def _plan_settings(seed_dir: Path, shown_dir: str) -> dict[str, Any]:
     """plan.yaml, every key checked for its type: `file:line: what (what is valid)`."""
     shown = f"{shown_dir}/plan.yaml"
     path = seed_dir / "plan.yaml"
-    if not path.exists() and not path.is_symlink():
+    if not present(path):
         raise UsageError(f"{shown}: not found (a seed folder needs plan.yaml; see seed/ in the repository)")
     root = read_yaml(path, shown)
     if not isinstance(root, yaml.MappingNode):
@@ -630,7 +630,7 @@ def begin_plans(seed_dirs: list[Path]) -> tuple[list[PlanGraph], Pending | None]
         seen[graph.plan_id] = f"{str(seed_dir).rstrip('/')}/plan.yaml"
         graphs.append(graph)
     with_readings = [(g, d / READINGS_FILE) for g, d in zip(graphs, seed_dirs, strict=True)
-                     if (d / READINGS_FILE).exists()]
+                     if present(d / READINGS_FILE)]
     if not with_readings:
         return graphs, None
     rules = load_rules()

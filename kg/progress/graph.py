@@ -240,12 +240,13 @@ def _add(graph: PlanGraph, scope: str, subject: str, as_of: str, when: str, rati
 
 def add_progress(graph: PlanGraph, seed_dir: Path, shown_dir: str) -> None:
     """Readings from <seed>/readings.csv (when present), validated, and their assessments, into the graph."""
+    from kg.ingest.read import present
     from kg.progress.readings import read_readings
     from kg.progress.rules import load_rules
     from kg.progress.status import assess
 
     path = seed_dir / READINGS_FILE
-    if not path.exists():
+    if not present(path):
         return
     readings = read_readings(path, graph)
     for r in readings:  # messages and provenance name the file as the seed folder was given

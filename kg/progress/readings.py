@@ -476,13 +476,13 @@ def merge_into(target: Path, new: list[Reading]) -> int:
     how many rows were added (an identical row already present is not added twice). A file whose header is not
     ours in our order (fewer columns, another order) is written again under ours, every kept value in its column:
     rows appended under it would put their values in the wrong columns."""
-    from kg.ingest.read import decode, read_bytes
+    from kg.ingest.read import decode, present, read_bytes
     from kg.output import write_atomic
 
-    text = decode(read_bytes(target), target)[0] if target.exists() or target.is_symlink() else ""
+    text = decode(read_bytes(target), target)[0] if present(target) else ""
     kept = list(csv.DictReader(io.StringIO(text, newline=""))) if text else []
-    present = {tuple(row.get(c) or "" for c in COLUMNS) for row in kept}
-    added = [r for r in new if tuple(r.as_row()[c] for c in COLUMNS) not in present]
+    there = {tuple(row.get(c) or "" for c in COLUMNS) for row in kept}
+    added = [r for r in new if tuple(r.as_row()[c] for c in COLUMNS) not in there]
     if not added:
         return 0
     body = readings_csv(added)
