@@ -1,8 +1,9 @@
 """A seed folder whose plan.yaml or readings.csv is not a plain file: a named pipe nobody writes to, a folder, a
-link to /dev/zero (a device that never ends), or a link to nothing (once taken for no readings, left out silently). Every command that reads them says so in one line naming the file,
-within seconds; `kg report` and `kg progress template` read plan.yaml apart from the seed's own reader and waited
-for ever on a pipe or read /dev/zero until memory ran out. Run in real processes, so a hang is a failed timeout and
-not a stuck test run; the pipe wait is cut to one second there."""
+link to /dev/zero (a device that never ends), or a link to nothing (once taken for no readings, left out
+silently). Every command that reads them says so in one line naming the file, within seconds; `kg report` and
+`kg progress template` read plan.yaml apart from the seed's own reader and waited for ever on a pipe or read
+/dev/zero until memory ran out. Run in real processes, so a hang is a failed timeout and not a stuck test run;
+the pipe wait is cut to one second there."""
 
 from __future__ import annotations
 
