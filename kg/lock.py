@@ -77,6 +77,21 @@ def no_writer(target: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def dead_leftovers(folder: Path, prefix: str, suffix: str = "") -> list[Path]:
+    """The entries of `folder` named `<prefix><pid>-…<suffix>`, as a writer names what it stages (a temporary
+    file, a staging folder), whose process is no longer running: left by a writer killed before it finished.
+    A link is never one."""
+    import glob
+    import re
+
+    out = []
+    for entry in folder.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+        match = re.fullmatch(rf"(\d+)-.*{re.escape(suffix)}", entry.name[len(prefix):], re.DOTALL)
+        if match and not entry.is_symlink() and not alive(int(match.group(1))):
+            out.append(entry)
+    return out
+
+
 def alive(pid: int) -> bool:
     """Whether a process with this id runs on this machine (one of another user counts as alive)."""
     try:

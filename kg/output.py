@@ -190,17 +190,11 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 def remove_dead_temporaries(path: Path) -> list[Path]:
     """Remove the temporary files beside `path` that a writer killed before its rename left (`write_atomic`
     names them after its process: `.NAME.<pid>-….tmp`), where that process is no longer running."""
-    import glob
+    from kg.lock import dead_leftovers
 
-    from kg.lock import alive
-
-    removed = []
-    prefix = f".{path.name}."
-    for leftover in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
-        match = re.fullmatch(r"(\d+)-[^/]*\.tmp", leftover.name[len(prefix):])
-        if match and leftover.is_file() and not leftover.is_symlink() and not alive(int(match.group(1))):
-            leftover.unlink(missing_ok=True)
-            removed.append(leftover)
+    removed = [leftover for leftover in dead_leftovers(path.parent, f".{path.name}.", ".tmp") if leftover.is_file()]
+    for leftover in removed:
+        leftover.unlink(missing_ok=True)
     return removed
 
 

@@ -3,7 +3,6 @@ tasks, as HTML and PNG, behind one index.html in sections, drawn in parallel pro
 
 from __future__ import annotations
 
-import glob
 import html
 import os
 import re
@@ -89,15 +88,11 @@ def remove_dead_staging(out: Path) -> list[Path]:
     """Remove the staging folders beside `out` whose process (the pid in the name) is no longer running."""
     import shutil
 
-    from kg.lock import alive
+    from kg.lock import dead_leftovers
 
-    removed = []
-    prefix = _staging_prefix(out)
-    for folder in out.parent.glob(f"{glob.escape(prefix)}*"):
-        match = re.fullmatch(r"(\d+)-.*", folder.name[len(prefix):])
-        if match and folder.is_dir() and not folder.is_symlink() and not alive(int(match.group(1))):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
+    removed = [folder for folder in dead_leftovers(out.parent, _staging_prefix(out)) if folder.is_dir()]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
     return removed
 
 
