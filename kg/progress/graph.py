@@ -89,9 +89,7 @@ def reading_tables(batches: list[tuple[Any, str, str]]) -> tuple[dict[str, Any],
     """The Reading node table and the READING_OF edge table of several plans' readings (`ReadingNodes`), as
     Arrow tables keyed by kind, in the stores' columns (kg.stores.base.node_columns, edge_columns): each batch
     with its uid prefix and plan id."""
-    table = reading_columns([batch for batch, _, _ in batches])
-    return with_plans(table, [len(batch.readings) for batch, _, _ in batches], [p for _, p, _ in batches],
-                      [p for _, _, p in batches])
+    return with_plans(reading_columns([batch for batch, _, _ in batches]), batches)
 
 
 def reading_columns(batches: list[ReadingNodes]) -> Any:
@@ -134,20 +132,19 @@ def reading_columns(batches: list[ReadingNodes]) -> Any:
 _STORED = [c for c in (*COMMON_NODE_PROPS, *NODE_KINDS["Reading"], *PROVENANCE_PROPS) if c not in ("kind", "plan")]
 
 
-def with_plans(table: Any, sizes: list[int], prefixes: list[str], plans: list[str]) -> tuple[dict[str, Any],
-                                                                                             dict[str, Any]]:
-    """The stores' Reading and READING_OF tables from `reading_columns`' table, whose rows are plan after plan
-    (`sizes` rows each) with each plan's uid prefix and plan id."""
+def with_plans(table: Any, batches: list[tuple[Any, str, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stores' Reading and READING_OF tables from `reading_columns`' table, whose rows are the `batches`'
+    (each a plan's readings, its uid prefix and plan id: `tables`' argument), one after another."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     string = pa.string()
-    at = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
-    prefix = pc.take(pa.array(prefixes, string), at)
+    at = np.repeat(np.arange(len(batches), dtype=np.int32), [batch.length for batch, _, _ in batches])
+    prefix = pc.take(pa.array([p for _, p, _ in batches], string), at)
     uids = pc.binary_join_element_wise(prefix, table.column("id"), ":")
     columns = {"uid": uids, "kind": pc.take(pa.array(["Reading"], string), np.zeros(len(at), dtype=np.int32)),
-               "plan": pc.take(pa.array(plans, string), at)}
+               "plan": pc.take(pa.array([p for _, _, p in batches], string), at)}
     order = ["uid", *COMMON_NODE_PROPS, *NODE_KINDS["Reading"], *PROVENANCE_PROPS]  # the stores' columns
     nodes = pa.table({c: columns[c] if c in columns else table.column(c) for c in order})
     edges = pa.table({"from": uids, "to": pc.binary_join_element_wise(prefix, table.column("indicator"), ":"),
@@ -177,9 +174,8 @@ class HeldReadings(_ReadingRows):
                 last[2] += batch.length
             else:
                 pieces.append([batch.whole, batch.offset, batch.length])
-        table = pa.concat_tables([whole.slice(offset, length) for whole, offset, length in pieces])
-        return with_plans(table, [batch.length for batch, _, _ in batches], [p for _, p, _ in batches],
-                          [p for _, _, p in batches])
+        return with_plans(pa.concat_tables([whole.slice(offset, length) for whole, offset, length in pieces]),
+                          batches)
 
 
 def _made(columns: dict[str, list[Any]] | None) -> tuple[list[Node], list[Edge]]:
